@@ -1,0 +1,117 @@
+"""Agencia: case management for debt collection agencies."""
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from agencia.config import Config
+from agencia.extensiones import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: type | None = None, **ajustes) -> Flask:
+    """Builds the application: extensions, blueprints, error pages. Nothing else."""
+    app = Flask(
+        __name__,
+        template_folder="../plantillas",
+        static_folder="estaticos",
+        instance_path=str((config or Config).INSTANCIA),
+    )
+    app.config.from_object(config or Config)
+    app.config.update(ajustes)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migraciones"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_idioma)
+    limiter.init_app(app)
+    login_manager.login_view = "auth.ingresar"
+    login_manager.login_message = "Ingrese para continuar."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    from agencia import modelos  # noqa: F401  (registers every model)
+    from agencia.asignaciones.rutas import bp as asignaciones_bp
+    from agencia.auth.rutas import bp as auth_bp
+    from agencia.bandejas.rutas import bp as bandejas_bp
+    from agencia.cartas.rutas import bp as cartas_bp
+    from agencia.casos.rutas import bp as casos_bp
+    from agencia.portal.rutas import bp as portal_bp
+    from agencia.salud.rutas import bp as salud_bp
+
+    for bp in (auth_bp, bandejas_bp, casos_bp, cartas_bp, asignaciones_bp, portal_bp, salud_bp):
+        app.register_blueprint(bp)
+
+    from agencia.formato import FILTROS
+
+    app.jinja_env.filters.update(FILTROS)
+    _registrar_errores(app)
+    app.after_request(_cabeceras_seguridad)
+
+    @login_manager.user_loader
+    def _cargar_usuario(ident: str):
+        from agencia.auth.modelos import Usuario
+
+        usuario = db.session.get(Usuario, int(ident))
+        return usuario if usuario and usuario.activo else None
+
+    return app
+
+
+def _idioma() -> str:
+    """Spanish unless the user chose English (`?idioma=en` is kept in the session)."""
+    from flask import session
+
+    elegido = request.args.get("idioma")
+    if elegido in ("es", "en"):
+        session["idioma"] = elegido
+    return session.get("idioma", "es")
+
+
+def _registrar_errores(app: Flask) -> None:
+    def pagina(codigo: int, titulo: str, mensaje: str):
+        def manejador(error):
+            db.session.rollback()
+            if request.accept_mimetypes.best == "application/json" or request.path.startswith(
+                ("/api/", "/salud")
+            ):
+                return {"error": titulo, "mensaje": mensaje}, codigo
+            return render_template(
+                "errores/error.html", codigo=codigo, titulo=titulo, mensaje=mensaje
+            ), codigo
+
+        return manejador
+
+    app.register_error_handler(400, pagina(400, "Solicitud no válida", "Revise los datos enviados."))
+    app.register_error_handler(
+        CSRFError,
+        pagina(400, "Formulario vencido", "El formulario no trae su código de seguridad. "
+               "Recargue la página e intente de nuevo."),
+    )
+    app.register_error_handler(403, pagina(403, "Acceso denegado", "Su rol no permite esta acción."))
+    app.register_error_handler(
+        404, pagina(404, "Página no encontrada", "La página que busca no existe o no tiene acceso.")
+    )
+    app.register_error_handler(
+        405, pagina(405, "Método no permitido", "Esta dirección no acepta esa acción.")
+    )
+    app.register_error_handler(
+        413, pagina(413, "Archivo demasiado grande", "El archivo supera el tamaño permitido.")
+    )
+    app.register_error_handler(
+        429, pagina(429, "Demasiados intentos", "Espere un minuto antes de intentar de nuevo.")
+    )
+    app.register_error_handler(
+        500, pagina(500, "Error interno", "Ocurrió un error inesperado; el equipo fue avisado.")
+    )
+
+
+def _cabeceras_seguridad(respuesta):
+    respuesta.headers.setdefault("X-Content-Type-Options", "nosniff")
+    respuesta.headers.setdefault("X-Frame-Options", "DENY")
+    respuesta.headers.setdefault("Referrer-Policy", "same-origin")
+    respuesta.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'",
+    )
+    return respuesta

@@ -1,0 +1,33 @@
+"""The acreedor: the agency's creditor client and the tenant boundary."""
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agencia.extensiones import db
+from agencia.tipos import FechaHoraUTC, ahora
+
+PAISES = {
+    "CO": ("Colombia", "America/Bogota", "COP"),
+    "CL": ("Chile", "America/Santiago", "CLP"),
+    "PE": ("Perú", "America/Lima", "PEN"),
+    "MX": ("México", "America/Mexico_City", "MXN"),
+    "US": ("Estados Unidos", "America/New_York", "USD"),
+}
+MONEDAS = ("COP", "MXN", "CLP", "PEN", "USD", "EUR")
+
+
+class Acreedor(db.Model):
+    __tablename__ = "acreedor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    codigo: Mapped[str] = mapped_column(String(20), unique=True)
+    nombre: Mapped[str] = mapped_column(String(200))
+    nit: Mapped[str | None] = mapped_column(String(30))
+    pais: Mapped[str] = mapped_column(String(2), default="CO")
+    moneda: Mapped[str] = mapped_column(String(3), default="COP")
+    zona_horaria: Mapped[str] = mapped_column(String(50), default="America/Bogota")
+    activo: Mapped[bool] = mapped_column(default=True)
+    creado_en = mapped_column(FechaHoraUTC, default=ahora)
+
+    def __repr__(self) -> str:
+        return f"<Acreedor {self.codigo}>"

@@ -1,0 +1,5 @@
+"""Views of the cartas feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("cartas", __name__)

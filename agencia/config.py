@@ -1,0 +1,59 @@
+"""Settings read from the environment, with safe defaults for a laptop (SQLite, local Redis)."""
+
+import os
+from pathlib import Path
+
+RAIZ = Path(__file__).resolve().parent.parent
+
+
+def _bool(nombre: str, defecto: bool) -> bool:
+    valor = os.environ.get(nombre)
+    if valor is None:
+        return defecto
+    return valor.strip().lower() in {"1", "true", "si", "sí", "yes", "on"}
+
+
+class Config:
+    """Base configuration; every value can be overridden by an environment variable."""
+
+    INSTANCIA = Path(os.environ.get("AGENCIA_INSTANCIA", RAIZ / "instance"))
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-no-usar-en-produccion")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCIA / 'agencia.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6390/0")
+    WKHTMLTOPDF = os.environ.get("WKHTMLTOPDF", "wkhtmltopdf")
+    WKHTMLTOPDF_TIMEOUT = int(os.environ.get("WKHTMLTOPDF_TIMEOUT", "60"))
+    ALMACEN_ARCHIVOS = Path(os.environ.get("ALMACEN_ARCHIVOS", INSTANCIA / "archivos"))
+    TZ_DEFAULT = os.environ.get("TZ_DEFAULT", "America/Bogota")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_REMITENTE = os.environ.get("SMTP_REMITENTE", "cobranza@agencia.local")
+
+    BABEL_DEFAULT_LOCALE = "es"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("TZ_DEFAULT", "America/Bogota")
+    LOCALE_DINERO = os.environ.get("LOCALE_DINERO", "es_CO")
+    IDIOMAS = ["es", "en"]
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    POR_PAGINA = 25
+
+
+class ConfigPruebas(Config):
+    """Used by the test suite: the database and Redis come from the fixtures."""
+
+    TESTING = True
+    SECRET_KEY = "pruebas"
+    RATELIMIT_LOGIN = "5 per minute"

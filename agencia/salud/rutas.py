@@ -1,0 +1,5 @@
+"""Views of the salud feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("salud", __name__)
