@@ -41,8 +41,10 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     for bp in (auth_bp, bandejas_bp, casos_bp, cartas_bp, asignaciones_bp, portal_bp, salud_bp):
         app.register_blueprint(bp)
 
+    from agencia.cli import registrar_comandos
     from agencia.formato import FILTROS
 
+    registrar_comandos(app)
     app.jinja_env.filters.update(FILTROS)
     _registrar_errores(app)
     app.after_request(_cabeceras_seguridad)

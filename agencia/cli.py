@@ -4,13 +4,37 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
-from agencia import create_app
 from agencia.extensiones import db
 
 
-@click.group(cls=FlaskGroup, create_app=create_app)
+comandos: list[click.Command] = []
+
+
+def _comando(nombre: str):
+    """Declares a command of the app; create_app adds them all to app.cli."""
+
+    def decorador(funcion):
+        comando = click.command(nombre)(with_appcontext(funcion))
+        comandos.append(comando)
+        return comando
+
+    return decorador
+
+
+def registrar_comandos(app) -> None:
+    for comando in comandos:
+        app.cli.add_command(comando)
+
+
+def _crear_app():
+    from agencia import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_crear_app)
 def cli():
     """Agencia: administración de la agencia de cobranza."""
 
@@ -19,7 +43,7 @@ def main():
     cli(prog_name="agencia")
 
 
-@cli.command("crear-usuario")
+@_comando("crear-usuario")
 @click.argument("usuario")
 @click.option("--nombre", help="Nombre completo (por defecto, el usuario).")
 @click.option("--rol", required=True, type=click.Choice(["admin", "supervisor", "agente", "abogado", "cliente"]))
@@ -39,7 +63,7 @@ def crear_usuario(usuario, nombre, rol, acreedor_codigo, email, clave):
     click.echo(f"Usuario «{nuevo.usuario}» creado con rol {nuevo.rol}.")
 
 
-@cli.command("importar-cartera")
+@_comando("importar-cartera")
 @click.argument("archivo", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--acreedor", "acreedor_codigo", required=True, help="Código del acreedor.")
 @click.option(
@@ -60,7 +84,7 @@ def importar_cartera(archivo, acreedor_codigo, solo_validas):
         sys.exit(1)
 
 
-@cli.command("demo")
+@_comando("demo")
 @click.option("--casos", default=3000, show_default=True, help="Casos por generar.")
 @click.option("--si-vacia", is_flag=True, help="Solo si la base no tiene acreedores.")
 def demo(casos, si_vacia):
@@ -74,7 +98,7 @@ def demo(casos, si_vacia):
     click.echo(resumen)
 
 
-@cli.command("worker")
+@_comando("worker")
 @click.option("--burst", is_flag=True, help="Procesa lo pendiente y termina.")
 @click.option("--sin-programador", is_flag=True, help="No ejecuta el programador de RQ.")
 def worker(burst, sin_programador):
@@ -84,3 +108,17 @@ def worker(burst, sin_programador):
     from colas.worker import ejecutar_worker
 
     ejecutar_worker(current_app._get_current_object(), burst=burst, programador=not sin_programador)
+
+
+@_comando("usuarios")
+@click.option("--demo", is_flag=True, help="Solo el formato breve para la demostración.")
+def usuarios(demo):
+    """Lista los usuarios con su rol y acreedor."""
+    from sqlalchemy import select
+
+    from agencia.auth.modelos import Usuario
+
+    for u in db.session.scalars(select(Usuario).order_by(Usuario.rol, Usuario.usuario)):
+        acreedor = f" · {u.acreedor.nombre}" if u.acreedor else ""
+        prefijo = "    " if demo else ""
+        click.echo(f"{prefijo}{u.usuario:<24} {u.nombre_rol}{acreedor}")
