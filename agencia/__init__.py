@@ -49,6 +49,10 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     _registrar_errores(app)
     app.after_request(_cabeceras_seguridad)
 
+    from agencia.tenencia import fijar_acreedor_de_la_peticion
+
+    app.before_request(fijar_acreedor_de_la_peticion)
+
     @login_manager.user_loader
     def _cargar_usuario(ident: str):
         from agencia.auth.modelos import Usuario

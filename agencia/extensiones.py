@@ -1,5 +1,7 @@
 """Flask extensions, created once here and initialised in create_app."""
 
+import sqlite3
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -7,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names so Alembic migrations are reproducible on SQLite and PostgreSQL.
@@ -30,3 +32,15 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+@event.listens_for(Engine, "connect")
+def _ajustar_sqlite(conexion_dbapi, _registro):
+    """SQLite (the embedded default): enforce foreign keys, and use WAL so the web server and
+    the worker can read while the other writes."""
+    if isinstance(conexion_dbapi, sqlite3.Connection):
+        cursor = conexion_dbapi.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()

@@ -5,9 +5,10 @@ their own tenant filters: they ask `consulta(Modelo)` for a scoped select, or
 `obtener_o_404(Modelo, id)` for one row, and another acreedor's row is simply not found.
 """
 
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, event, exists, select
+from sqlalchemy.orm import Session, with_loader_criteria
 
 from agencia.asignaciones.modelos import LoteAsignacion
 from agencia.cartas.modelos import Carta
@@ -61,3 +62,30 @@ def obtener_o_404(modelo, ident: int, usuario=None):
     if fila is None:
         abort(404)
     return fila
+
+
+# Backstop, not the guard: while a cliente's request runs, every ORM select of a model that
+# carries acreedor_id is also limited to that acreedor, in case a query forgot the helpers.
+# It does not cover text()/Core queries or session.get() from the identity map.
+_MODELOS_CON_ACREEDOR = (Caso, Obligacion, Carta, LoteAsignacion)
+
+
+def fijar_acreedor_de_la_peticion() -> None:
+    """before_request: remember the cliente's acreedor for the backstop filter."""
+    if current_user and current_user.is_authenticated and current_user.es_cliente:
+        g.acreedor_tenencia = current_user.acreedor_id
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _respaldo_tenencia(estado):
+    if not (estado.is_select and has_request_context()):
+        return
+    acreedor_id = g.get("acreedor_tenencia")
+    if acreedor_id is None:
+        return
+    estado.statement = estado.statement.options(
+        *(
+            with_loader_criteria(modelo, modelo.acreedor_id == acreedor_id, include_aliases=True)
+            for modelo in _MODELOS_CON_ACREEDOR
+        )
+    )
