@@ -69,10 +69,12 @@ def _binarios_postgres() -> Path:
 class ServidorPostgres:
     """A private PostgreSQL cluster. As root, it runs as the `postgres` system user."""
 
-    def __init__(self, carpeta: Path):
+    def __init__(self, carpeta: Path, durable: bool = False):
         self.carpeta = Path(carpeta)
         self.puerto = puerto_libre()
         self.bin = _binarios_postgres()
+        # Tests trade durability for speed; benchmarks measure a durable server.
+        self.durable = durable
         self.como_root = os.geteuid() == 0
 
     def _ejecutar(self, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -95,13 +97,13 @@ class ServidorPostgres:
                 carpeta.chmod(carpeta.stat().st_mode | 0o711)
             shutil.chown(self.carpeta, "postgres", "postgres")
         datos = self.carpeta / "datos"
+        rapido = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._ejecutar(str(self.bin / "initdb"), "-D", str(datos), "-U", "agencia",
                        "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
         self._ejecutar(
             str(self.bin / "pg_ctl"), "-D", str(datos), "-l", str(self.carpeta / "pg.log"), "-w",
             "-o", f"-p {self.puerto} -k {self.carpeta} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                  "-c max_connections=200",
+                  f"-c max_connections=200 {'' if self.durable else rapido}",
             "start",
         )
         self._ejecutar(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.puerto),
