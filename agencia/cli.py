@@ -8,7 +8,6 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from agencia.extensiones import db
 
-
 comandos: list[click.Command] = []
 
 
@@ -52,7 +51,8 @@ def main():
 @click.password_option("--clave", prompt="Contraseña", help="Al menos 8 caracteres.")
 def crear_usuario(usuario, nombre, rol, acreedor_codigo, email, clave):
     """Crea un usuario con su rol."""
-    from agencia.auth.servicios import ErrorUsuario, crear_usuario as crear
+    from agencia.auth.servicios import ErrorUsuario
+    from agencia.auth.servicios import crear_usuario as crear
 
     try:
         nuevo = crear(usuario, nombre or usuario, rol, clave, acreedor_codigo=acreedor_codigo, email=email)

@@ -15,7 +15,9 @@ from tests.servidores import ServidorPostgres  # noqa: E402
 
 def maquina() -> str:
     with open("/proc/cpuinfo") as f:
-        modelo = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+        modelo = next(
+            (linea.split(":", 1)[1].strip() for linea in f if linea.startswith("model name")), "?"
+        )
     memoria = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{platform.node()} · {os.cpu_count()} cores · {modelo} · {memoria:.0f} GiB"
 

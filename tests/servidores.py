@@ -4,6 +4,7 @@ Each starts in a temporary directory on a free loopback port and is stopped at t
 Used by conftest.py, the browser tests and the benchmarks.
 """
 
+import contextlib
 import glob
 import os
 import shutil
@@ -113,8 +114,6 @@ class ServidorPostgres:
     def detener(self) -> None:
         datos = self.carpeta / "datos"
         if datos.exists():
-            try:
+            with contextlib.suppress(subprocess.CalledProcessError):
                 self._ejecutar(str(self.bin / "pg_ctl"), "-D", str(datos), "-m", "immediate",
                                "stop")
-            except subprocess.CalledProcessError:
-                pass

@@ -12,7 +12,6 @@ from agencia.extensiones import db
 from agencia.tipos import ahora
 
 
-
 @cache
 def _hash_ficticio() -> str:
     """Checked when the user does not exist, so a wrong user and a wrong password take

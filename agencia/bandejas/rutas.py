@@ -1,13 +1,61 @@
-"""The agent's day and bandeja."""
+"""The agent's day: figures, the bandeja table, and "Siguiente caso"."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from agencia.auth.acceso import personal_requerido
+from agencia.bandejas.servicios import (
+    ROLES_QUE_SUPERVISAN,
+    agente_visible,
+    agentes_con_bandeja,
+    cifras_del_dia,
+    consulta_bandeja,
+    siguiente_caso,
+)
+from agencia.casos.modelos import ETAPAS, ETAPAS_ABIERTAS
+from agencia.extensiones import db
+from agencia.tenencia import acreedor_del_usuario
 
 bp = Blueprint("bandejas", __name__)
+
+
+def _agente():
+    return agente_visible(current_user, request.args.get("agente", type=int))
 
 
 @bp.route("/mi-dia")
 @personal_requerido
 def mi_dia():
-    return render_template("bandejas/mi_dia.html")
+    agente = _agente()
+    alcance = acreedor_del_usuario()
+    etapa = request.args.get("etapa")
+    etapa = etapa if etapa in ETAPAS_ABIERTAS else None
+    pagina = db.paginate(
+        consulta_bandeja(agente.id, alcance, etapa),
+        page=request.args.get("pagina", 1, type=int),
+        per_page=current_app.config["POR_PAGINA"],
+        error_out=False,
+    )
+    supervisa = current_user.rol in ROLES_QUE_SUPERVISAN
+    return render_template(
+        "bandejas/mi_dia.html",
+        agente=agente,
+        propia=agente.id == current_user.id,
+        cifras=cifras_del_dia(agente.id, alcance),
+        pagina=pagina,
+        etapa=etapa,
+        etapas={clave: ETAPAS[clave] for clave in ETAPAS_ABIERTAS},
+        agentes=agentes_con_bandeja() if supervisa else [],
+    )
+
+
+@bp.route("/mi-dia/siguiente")
+@personal_requerido
+def siguiente():
+    agente = _agente()
+    caso = siguiente_caso(agente.id, acreedor_del_usuario())
+    if caso is None:
+        flash("No quedan casos por gestionar hoy en la bandeja.", "info")
+        otro = agente.id if agente.id != current_user.id else None
+        return redirect(url_for("bandejas.mi_dia", agente=otro))
+    return redirect(url_for("casos.detalle", caso_id=caso.id))

@@ -1,0 +1,103 @@
+"""Periodic jobs, declared as data with stable ids, run by RQ's own scheduler.
+
+RQ's scheduler (`worker --with-scheduler`) enqueues jobs whose time has come
+(`enqueue_at`). A periodic job is a chain of such jobs: each run schedules the next one
+first, then does its work, so a failing run does not break the chain. The next run's job
+id is the periodic id plus its slot on a fixed grid (`periodico-<id>-<UTC time>`), and it
+is scheduled with `unique=True`: two workers, or a worker restarted while the chain is
+alive, schedule the same id once. `ejecutar_worker` registers the table on start.
+
+(rq 3 also ships `rq.cron`, but its CronScheduler is a separate long-running process next
+to the worker; this keeps `make run` at one worker.)
+
+To add one: an entry in PERIODICOS with a new id (never reuse an id for another task) and
+a job function that takes no arguments.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import import_module
+
+from redis import Redis
+from rq.exceptions import DuplicateJobError
+
+from colas.conexion import COLA_DEFECTO, obtener_cola, trabajo
+
+EPOCA = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Periodico:
+    id: str  # stable: it names the jobs in Redis (letters, digits, _ and - only)
+    funcion: str  # dotted path of a job function without arguments
+    cada: timedelta
+    desfase: timedelta = timedelta(0)  # shifts the grid, e.g. 11 h → 06:00 in Bogotá daily
+    cola: str = COLA_DEFECTO
+    timeout: int = 600  # seconds
+
+
+PERIODICOS: tuple[Periodico, ...] = (
+    # Cartas left pendiente while Redis was down, or whose work horse died, are queued again.
+    Periodico(
+        id="cartas_reencolar_atascadas",
+        funcion="colas.trabajos.cartas.reencolar_atascadas",
+        cada=timedelta(minutes=5),
+    ),
+)
+
+
+def buscar(periodico_id: str) -> Periodico:
+    for periodico in PERIODICOS:
+        if periodico.id == periodico_id:
+            return periodico
+    raise KeyError(f"Trabajo periódico desconocido: {periodico_id}")
+
+
+def proxima_ejecucion(periodico: Periodico, ahora: datetime | None = None) -> datetime:
+    """The first point of the periodic's grid strictly after `ahora`."""
+    ahora = ahora or datetime.now(UTC)
+    origen = EPOCA + periodico.desfase
+    pasos = (ahora - origen) // periodico.cada + 1
+    return origen + pasos * periodico.cada
+
+
+def id_de_ejecucion(periodico: Periodico, momento: datetime) -> str:
+    return f"periodico-{periodico.id}-{momento.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def programar(periodico: Periodico, conexion: Redis, ahora: datetime | None = None) -> str | None:
+    """Schedules the next run; returns its job id, or None if it was already scheduled."""
+    momento = proxima_ejecucion(periodico, ahora)
+    job_id = id_de_ejecucion(periodico, momento)
+    try:
+        obtener_cola(periodico.cola, conexion).enqueue_at(
+            momento,
+            ejecutar_periodico,
+            periodico.id,
+            job_id=job_id,
+            unique=True,
+            job_timeout=periodico.timeout,
+            description=f"periódico {periodico.id}",
+        )
+    except DuplicateJobError:
+        return None
+    return job_id
+
+
+def registrar_periodicos(conexion: Redis, ahora: datetime | None = None) -> list[str]:
+    """Schedules the next run of every periodic job (idempotent)."""
+    return [j for p in PERIODICOS if (j := programar(p, conexion, ahora)) is not None]
+
+
+@trabajo(cola=COLA_DEFECTO)
+def ejecutar_periodico(periodico_id: str):
+    """The job each slot runs: keep the chain alive, then do the work."""
+    from rq import get_current_job
+
+    periodico = buscar(periodico_id)
+    actual = get_current_job()
+    conexion = actual.connection if actual else None
+    if conexion is not None:
+        programar(periodico, conexion)
+    modulo, _, nombre = periodico.funcion.rpartition(".")
+    return getattr(import_module(modulo), nombre)()

@@ -1,0 +1,41 @@
+"""Jobs of the cartas feature."""
+
+from agencia.extensiones import db
+from colas.conexion import COLA_CARTAS, COLA_DEFECTO, trabajo
+
+
+class FalloCarta(RuntimeError):
+    """The letter ended in estado error (already saved): makes RQ record the job as failed."""
+
+
+# wkhtmltopdf has its own, shorter timeout (WKHTMLTOPDF_TIMEOUT); this one is the backstop.
+# No RQ retry: a horse that died leaves the carta "generando" and the periodic
+# reencolar_atascadas queues it again; the service is idempotent (one file, one gestion).
+@trabajo(cola=COLA_CARTAS, job_timeout=300, result_ttl=3600, failure_ttl=7 * 86400)
+def generar_carta(carta_id: int) -> str:
+    from agencia.cartas import servicios
+
+    def confirmar_avance():
+        db.session.commit()
+
+    try:
+        carta = servicios.generar_carta(carta_id, al_avanzar=confirmar_avance)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        servicios.marcar_error(carta_id, "Error inesperado al generar la carta.")
+        db.session.commit()
+        raise
+    if carta.estado == "error":
+        raise FalloCarta(carta.error)
+    return carta.estado
+
+
+@trabajo(cola=COLA_DEFECTO)
+def reencolar_atascadas() -> int:
+    """Periodic: queues again the cartas whose job never reached Redis or died."""
+    from agencia.cartas import servicios
+
+    cantidad = servicios.reencolar_atascadas()
+    db.session.commit()
+    return cantidad

@@ -1,0 +1,72 @@
+"""`cargar_demo`: users of every role, three acreedores in two countries, casos and gestiones."""
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from agencia.acreedores.modelos import Acreedor
+from agencia.auth.modelos import Usuario
+from agencia.casos.modelos import Caso, Gestion, Obligacion
+from agencia.demo.servicios import USUARIOS_DEMO, cargar_demo, hay_datos
+from agencia.deudores.modelos import Deudor
+from agencia.extensiones import db
+from tests.conftest import ingresar
+
+
+def contar(modelo) -> int:
+    return db.session.scalar(select(func.count()).select_from(modelo))
+
+
+def test_demo_pequena(cliente):
+    assert not hay_datos()
+    resumen = cargar_demo(casos=60)
+    assert hay_datos()
+    assert "BANCOANDINO" in resumen and "demo1234" in resumen
+
+    acreedores = {a.codigo: a for a in db.session.scalars(select(Acreedor))}
+    assert set(acreedores) == {"BANCOANDINO", "TELCOSUR", "RETAILCL"}
+    assert {a.pais for a in acreedores.values()} == {"CO", "CL"}
+    assert (acreedores["RETAILCL"].moneda, acreedores["RETAILCL"].zona_horaria) == (
+        "CLP", "America/Santiago")
+
+    usuarios = {u.usuario: u for u in db.session.scalars(select(Usuario))}
+    assert set(usuarios) == {u for u, *_ in USUARIOS_DEMO}
+    for codigo, acreedor in acreedores.items():
+        portal = usuarios[f"cliente-{codigo.lower()}"]
+        assert portal.rol == "cliente" and portal.acreedor_id == acreedor.id
+    assert {u.rol for u in usuarios.values()} == {"admin", "supervisor", "agente", "abogado",
+                                                  "cliente"}
+
+    assert contar(Caso) == 60
+    assert contar(Obligacion) >= 60
+    por_acreedor = dict(db.session.execute(
+        select(Caso.acreedor_id, func.count()).group_by(Caso.acreedor_id)).all())
+    assert all(por_acreedor[a.id] > 0 for a in acreedores.values())
+    # Every caso went to one of the three agents, in turn.
+    agentes = {usuarios[f"agente{n}"].id for n in (1, 2, 3)}
+    carga = dict(db.session.execute(
+        select(Caso.agente_id, func.count()).group_by(Caso.agente_id)).all())
+    assert set(carga) == agentes and max(carga.values()) - min(carga.values()) <= 3
+    # Money is Decimal and the caso saldo adds up its obligaciones.
+    for caso in db.session.scalars(select(Caso).limit(10)):
+        assert isinstance(caso.saldo, Decimal)
+        assert caso.saldo == sum((o.saldo for o in caso.obligaciones), Decimal(0))
+    chilenos = db.session.scalars(select(Deudor).join(Caso, Caso.deudor_id == Deudor.id).where(
+        Caso.acreedor_id == acreedores["RETAILCL"].id)).all()
+    assert chilenos and all(d.tipo_documento == "RUT" for d in chilenos)
+
+    gestiones = db.session.scalars(select(Gestion)).all()
+    assert len(gestiones) >= 5
+    assert all(g.usuario_id in agentes for g in gestiones)
+
+    ingresar(cliente, "agente1", "demo1234")
+
+
+def test_demo_dos_veces_no_duplica(app):
+    cargar_demo(casos=30)
+    casos, gestiones = contar(Caso), contar(Gestion)
+    salida = app.test_cli_runner().invoke(args=["demo", "--casos", "30", "--si-vacia"])
+    assert salida.exit_code == 0 and "ya tiene datos" in salida.output
+    cargar_demo(casos=30)
+    assert (contar(Caso), contar(Gestion), contar(Usuario), contar(Acreedor)) == (
+        casos, gestiones, 9, 3)

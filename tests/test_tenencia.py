@@ -1,0 +1,170 @@
+"""Tenancy across every route of the app, present and future.
+
+For each URL rule that takes an argument, this test fills it with the id of acreedor A's
+data and requests it, with every method the rule accepts, as the cliente of acreedor B: the
+answer must be 404 every time. Staff routes must also answer 404 to A's own cliente.
+
+A new route whose argument this file cannot fill makes the suite fail: add the argument to
+VALORES (or, for a route a cliente may legitimately use with its own ids, to COMPARTIDAS).
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+
+from agencia.asignaciones.modelos import LoteAsignacion
+from agencia.cartas.modelos import Carta
+from agencia.casos.modelos import Gestion
+from agencia.extensiones import db
+from tests.conftest import ingresar, token_csrf
+
+
+@dataclass
+class Mundo:
+    """Acreedor A's data, the ids every route argument is filled with."""
+
+    acreedor_id: int
+    caso_id: int
+    deudor_id: int
+    obligacion_id: int
+    contacto_id: int
+    gestion_id: int
+    carta_id: int
+    lote_id: int
+    usuario_id: int
+
+
+# Route argument name -> which of A's ids to put in it.
+VALORES = {
+    "caso_id": lambda m: m.caso_id,
+    "deudor_id": lambda m: m.deudor_id,
+    "obligacion_id": lambda m: m.obligacion_id,
+    "contacto_id": lambda m: m.contacto_id,
+    "gestion_id": lambda m: m.gestion_id,
+    "carta_id": lambda m: m.carta_id,
+    "lote_id": lambda m: m.lote_id,
+    "acreedor_id": lambda m: m.acreedor_id,
+    "usuario_id": lambda m: m.usuario_id,
+}
+# Endpoints whose arguments are not tenant data.
+SIN_DATOS = {"static"}
+# Blueprints of the cliente's own area (they must 404 only for *another* acreedor's ids).
+AREAS_DEL_CLIENTE = {"portal"}
+# Staff endpoints a cliente may deliberately use with its own ids (none yet).
+COMPARTIDAS: set[str] = set()
+METODOS_IGNORADOS = {"HEAD", "OPTIONS"}
+
+
+def _reglas_con_argumentos(app):
+    return sorted(
+        (r for r in app.url_map.iter_rules() if r.arguments and r.endpoint not in SIN_DATOS),
+        key=lambda r: r.rule,
+    )
+
+
+def _url(app, regla, mundo: Mundo) -> str:
+    valores = {nombre: VALORES[nombre](mundo) for nombre in regla.arguments}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(regla.endpoint, **valores)
+
+
+def _solicitudes(app, mundo: Mundo, reglas):
+    """(method, url, endpoint) for every rule and method."""
+    for regla in reglas:
+        url = _url(app, regla, mundo)
+        for metodo in sorted(regla.methods - METODOS_IGNORADOS):
+            yield metodo, url, regla.endpoint
+
+
+def _pedir(cliente, metodo: str, url: str, token: str):
+    if metodo == "GET":
+        return cliente.get(url)
+    return cliente.open(url, method=metodo, data={"csrf_token": token},
+                        headers={"X-CSRFToken": token})
+
+
+@pytest.fixture
+def mundo(crear_acreedor, crear_usuario, crear_caso) -> Mundo:
+    a, b = crear_acreedor("AAA"), crear_acreedor("BBB")
+    cliente_a = crear_usuario("cliente-a", rol="cliente", acreedor=a)
+    crear_usuario("cliente-b", rol="cliente", acreedor=b)
+    crear_usuario("admin", rol="admin")
+    agente = crear_usuario("agente")
+    caso = crear_caso(a, agente, nombre="Deudor De A", documento="111111")
+    crear_caso(b, agente, nombre="Deudor De B", documento="222222")
+    gestion = Gestion(caso_id=caso.id, usuario_id=agente.id, canal="llamada",
+                      direccion="saliente", resultado="no_contesta", nota="nota interna")
+    carta = Carta(acreedor_id=a.id, caso_id=caso.id, plantilla="recordatorio_amistoso")
+    lote = LoteAsignacion(acreedor_id=a.id, archivo="cartera.csv", checksum="0" * 64)
+    db.session.add_all([gestion, carta, lote])
+    db.session.commit()
+    return Mundo(
+        acreedor_id=a.id, caso_id=caso.id, deudor_id=caso.deudor_id,
+        obligacion_id=caso.obligaciones[0].id, contacto_id=caso.deudor.contactos[0].id,
+        gestion_id=gestion.id, carta_id=carta.id, lote_id=lote.id, usuario_id=cliente_a.id,
+    )
+
+
+def _conteos() -> tuple[int, int]:
+    return (db.session.scalar(select(func.count(Gestion.id))),
+            db.session.scalar(select(func.count(Carta.id))))
+
+
+def test_toda_ruta_con_argumentos_tiene_con_que_probarse(app):
+    desconocidos = sorted(
+        f"{regla.rule} ({regla.endpoint}): {nombre}"
+        for regla in _reglas_con_argumentos(app)
+        for nombre in regla.arguments
+        if nombre not in VALORES
+    )
+    assert not desconocidos, (
+        "Rutas con argumentos que tests/test_tenencia.py no sabe llenar; agregue el nombre a "
+        "VALORES para que la prueba de tenencia las cubra:\n  " + "\n  ".join(desconocidos)
+    )
+
+
+def test_cliente_de_otro_acreedor_recibe_404_en_toda_ruta_con_id(app, cliente, mundo):
+    reglas = [r for r in _reglas_con_argumentos(app) if set(r.arguments) <= set(VALORES)]
+    assert any(r.endpoint == "portal.caso" for r in reglas)
+    antes = _conteos()
+
+    ingresar(cliente, "cliente-b")
+    token = token_csrf(cliente, "/portal/")
+    fallas = [
+        f"{metodo} {url} ({endpoint}) -> {respuesta.status_code}"
+        for metodo, url, endpoint in _solicitudes(app, mundo, reglas)
+        if (respuesta := _pedir(cliente, metodo, url, token)).status_code != 404
+    ]
+    assert not fallas, "El cliente de B alcanzó datos de A:\n  " + "\n  ".join(fallas)
+    assert _conteos() == antes
+
+
+def test_rutas_del_personal_dan_404_al_cliente_aun_con_sus_propios_ids(app, cliente, mundo):
+    reglas = [
+        r for r in _reglas_con_argumentos(app)
+        if set(r.arguments) <= set(VALORES)
+        and r.endpoint.split(".")[0] not in AREAS_DEL_CLIENTE and r.endpoint not in COMPARTIDAS
+    ]
+    assert any(r.endpoint == "casos.detalle" for r in reglas)
+    antes = _conteos()
+
+    ingresar(cliente, "cliente-a")
+    token = token_csrf(cliente, "/portal/")
+    assert cliente.get(f"/portal/casos/{mundo.caso_id}").status_code == 200  # ids are real
+    fallas = [
+        f"{metodo} {url} ({endpoint}) -> {respuesta.status_code}"
+        for metodo, url, endpoint in _solicitudes(app, mundo, reglas)
+        if (respuesta := _pedir(cliente, metodo, url, token)).status_code != 404
+    ]
+    assert not fallas, "Rutas del personal respondieron al cliente:\n  " + "\n  ".join(fallas)
+    assert _conteos() == antes
+
+
+def test_los_ids_son_reales_para_quien_si_tiene_acceso(cliente, mundo):
+    """Without this the 404s above could come from ids that do not exist."""
+    ingresar(cliente, "admin")
+    html = cliente.get(f"/casos/{mundo.caso_id}").get_data(as_text=True)
+    assert "Deudor De A" in html
