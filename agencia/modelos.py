@@ -6,6 +6,7 @@ from agencia.auditoria.modelos import Auditoria
 from agencia.auth.modelos import Usuario
 from agencia.cartas.modelos import Carta
 from agencia.casos.modelos import Caso, Gestion, Obligacion
+from agencia.cumplimiento.modelos import PoliticaAcreedor
 from agencia.deudores.modelos import Contacto, Deudor
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "Gestion",
     "LoteAsignacion",
     "Obligacion",
+    "PoliticaAcreedor",
     "Usuario",
 ]

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencia.extensiones import db
@@ -62,6 +62,10 @@ class Caso(db.Model):
     proxima_accion: Mapped[date | None] = mapped_column(Date)
     prioridad: Mapped[int] = mapped_column(default=0)
     ultima_gestion_en = mapped_column(FechaHoraUTC)
+    # The deudor contests this debt: no contact of any kind until it is resolved.
+    en_disputa: Mapped[bool] = mapped_column(default=False, server_default=false())
+    disputa_motivo: Mapped[str | None] = mapped_column(Text)
+    disputa_desde = mapped_column(FechaHoraUTC)
     creado_en = mapped_column(FechaHoraUTC, default=ahora)
     actualizado_en = mapped_column(FechaHoraUTC, default=ahora, onupdate=ahora)
 
@@ -117,9 +121,12 @@ class Gestion(db.Model):
     direccion: Mapped[str] = mapped_column(String(10), default="saliente")
     resultado: Mapped[str] = mapped_column(String(30))
     nota: Mapped[str] = mapped_column(Text, default="")
+    # A contact the policy blocked, recorded anyway on a supervisor's audited authority.
+    excepcion_autorizada_por: Mapped[int | None] = mapped_column(ForeignKey("usuario.id"))
+    excepcion_motivo: Mapped[str | None] = mapped_column(Text)
     creado_en = mapped_column(FechaHoraUTC, default=ahora, index=True)
 
-    usuario = relationship("Usuario")
+    usuario = relationship("Usuario", foreign_keys=[usuario_id])
 
     @property
     def nombre_canal(self) -> str:

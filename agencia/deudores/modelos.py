@@ -1,6 +1,8 @@
 """Deudores (shared across acreedores, deduplicated by document) and their contactos."""
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from datetime import time
+
+from sqlalchemy import JSON, ForeignKey, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencia.extensiones import db
@@ -21,6 +23,13 @@ class Deudor(db.Model):
     tipo_persona: Mapped[str] = mapped_column(String(10), default="natural")
     ciudad: Mapped[str | None] = mapped_column(String(100))
     no_contactar: Mapped[bool] = mapped_column(default=False)
+    # Where the deudor lives, for the contact law and local time; None falls back to the
+    # acreedor's country and time zone (and the contact policy says so).
+    pais: Mapped[str | None] = mapped_column(String(2))
+    zona_horaria: Mapped[str | None] = mapped_column(String(50))
+    # Preferred contact hours (local time), always within the legal window.
+    hora_preferida_desde: Mapped[time | None] = mapped_column(Time)
+    hora_preferida_hasta: Mapped[time | None] = mapped_column(Time)
     creado_en = mapped_column(FechaHoraUTC, default=ahora)
 
     contactos = relationship(
