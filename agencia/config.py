@@ -47,6 +47,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
     RATELIMIT_HEADERS_ENABLED = True
+    # If the limiter's Redis is unreachable, count in memory rather than fail the login.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     POR_PAGINA = 25
 

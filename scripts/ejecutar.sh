@@ -41,6 +41,9 @@ if [ -z "${REDIS_URL:-}" ]; then
   done
 fi
 
+# Login attempts are counted across the web workers, in the same Redis.
+export RATELIMIT_STORAGE_URI="${RATELIMIT_STORAGE_URI:-$REDIS_URL}"
+
 "$BIN/agencia" db upgrade
 "$BIN/agencia" demo --si-vacia
 
