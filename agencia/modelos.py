@@ -5,11 +5,20 @@ from agencia.asignaciones.modelos import LoteAsignacion
 from agencia.auditoria.modelos import Auditoria
 from agencia.auth.modelos import Usuario
 from agencia.cartas.modelos import Carta
-from agencia.casos.modelos import Caso, Gestion, Obligacion
+from agencia.bandejas.modelos import SesionTrabajo
+from agencia.casos.modelos import CambioEtapa, Caso, Gestion, Obligacion
 from agencia.cumplimiento.modelos import PoliticaAcreedor
 from agencia.deudores.modelos import Contacto, Deudor
+from agencia.equipos.modelos import Equipo
+from agencia.pagos.modelos import Pago
+from agencia.promesas.modelos import Promesa
 
 __all__ = [
+    "CambioEtapa",
+    "Equipo",
+    "Pago",
+    "Promesa",
+    "SesionTrabajo",
     "Acreedor",
     "Auditoria",
     "Carta",

@@ -1,6 +1,6 @@
 """The acreedor: the agency's creditor client and the tenant boundary."""
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agencia.extensiones import db
@@ -27,6 +27,10 @@ class Acreedor(db.Model):
     moneda: Mapped[str] = mapped_column(String(3), default="COP")
     zona_horaria: Mapped[str] = mapped_column(String(50), default="America/Bogota")
     activo: Mapped[bool] = mapped_column(default=True)
+    # Weights of the bandeja priority score (None: the defaults of bandejas.prioridad).
+    pesos_prioridad: Mapped[dict | None] = mapped_column(JSON)
+    # Days after a promise's date before it is declared broken.
+    dias_gracia_promesa: Mapped[int] = mapped_column(default=2, server_default="2")
     creado_en = mapped_column(FechaHoraUTC, default=ahora)
 
     def __repr__(self) -> str:

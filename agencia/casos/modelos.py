@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, event, false
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, event, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencia.extensiones import db
@@ -48,6 +48,10 @@ class Caso(db.Model):
     __table_args__ = (
         UniqueConstraint("acreedor_id", "deudor_id"),
         Index("ix_caso_bandeja", "agente_id", "etapa", "prioridad"),
+        # "Siguiente caso": the unclaimed casos of an agent, best first.
+        Index("ix_caso_libre", "agente_id", "prioridad", "id",
+              postgresql_where=text("reclamado_por IS NULL"),
+              sqlite_where=text("reclamado_por IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +66,12 @@ class Caso(db.Model):
     proxima_accion: Mapped[date | None] = mapped_column(Date)
     prioridad: Mapped[int] = mapped_column(default=0)
     ultima_gestion_en = mapped_column(FechaHoraUTC)
+    etapa_desde = mapped_column(FechaHoraUTC, default=ahora)
+    # A scheduled callback ("volver a llamar") at a precise moment.
+    volver_a_llamar_en = mapped_column(FechaHoraUTC)
+    # The agent working the caso right now (claimed by "siguiente caso"), and since when.
+    reclamado_por: Mapped[int | None] = mapped_column(ForeignKey("usuario.id"))
+    reclamado_en = mapped_column(FechaHoraUTC)
     # The deudor contests this debt: no contact of any kind until it is resolved.
     en_disputa: Mapped[bool] = mapped_column(default=False, server_default=false())
     disputa_motivo: Mapped[str | None] = mapped_column(Text)
@@ -71,7 +81,7 @@ class Caso(db.Model):
 
     acreedor = relationship("Acreedor")
     deudor = relationship("Deudor")
-    agente = relationship("Usuario")
+    agente = relationship("Usuario", foreign_keys=[agente_id])
     obligaciones = relationship(
         "Obligacion", back_populates="caso", order_by="Obligacion.fecha_vencimiento"
     )
@@ -145,3 +155,18 @@ class RegistroInmutable(Exception):
 @event.listens_for(Gestion, "before_delete")
 def _gestion_inmutable(mapper, connection, target):
     raise RegistroInmutable("Las gestiones no se modifican ni se borran")
+
+
+class CambioEtapa(db.Model):
+    """One stage transition of a caso (also in the audit trail); read by roll-rate metrics."""
+
+    __tablename__ = "cambio_etapa"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caso_id: Mapped[int] = mapped_column(ForeignKey("caso.id"), index=True)
+    acreedor_id: Mapped[int] = mapped_column(ForeignKey("acreedor.id"), index=True)
+    desde: Mapped[str] = mapped_column(String(20))
+    hacia: Mapped[str] = mapped_column(String(20))
+    motivo: Mapped[str | None] = mapped_column(Text)
+    usuario_id: Mapped[int | None] = mapped_column(ForeignKey("usuario.id"))
+    creado_en = mapped_column(FechaHoraUTC, default=ahora, index=True)
