@@ -4,8 +4,8 @@ from agencia.acreedores.modelos import Acreedor
 from agencia.asignaciones.modelos import LoteAsignacion
 from agencia.auditoria.modelos import Auditoria
 from agencia.auth.modelos import Usuario
-from agencia.cartas.modelos import Carta
 from agencia.bandejas.modelos import SesionTrabajo
+from agencia.cartas.modelos import Carta
 from agencia.casos.modelos import CambioEtapa, Caso, Gestion, Obligacion
 from agencia.cumplimiento.modelos import PoliticaAcreedor
 from agencia.deudores.modelos import Contacto, Deudor

@@ -46,6 +46,7 @@ VALORES = {
     "lote_id": lambda m: m.lote_id,
     "acreedor_id": lambda m: m.acreedor_id,
     "usuario_id": lambda m: m.usuario_id,
+    "pais": lambda m: "CO",  # contact policy administration: a country preset, not tenant data
 }
 # Endpoints whose arguments are not tenant data.
 SIN_DATOS = {"static"}

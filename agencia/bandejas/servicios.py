@@ -1,7 +1,8 @@
 """The agent's bandeja: which open casos an agent works, in which order, and the day's figures.
 
-A caso is in an agent's bandeja when it is assigned to them, its etapa is open, and its deudor
-may be contacted (a deudor marked no-contactar leaves every bandeja). The order is the priority
+A caso is in an agent's bandeja when it is assigned to them, its etapa is open, it is not in
+disputa, and its deudor may be contacted (a caso in disputa, or a deudor marked no-contactar,
+leaves every bandeja until resolved — DISENO §3). The order is the priority
 score (see `prioridad.py`), highest first, ties by id so the order is stable between pages.
 
 Functions take `acreedor_id` (None for agency staff, who see every acreedor) and scope every
@@ -31,6 +32,7 @@ def _condiciones(agente_id: int, etapa: str | None) -> list:
         Caso.agente_id == agente_id,
         Caso.etapa.in_(etapas),
         Deudor.no_contactar.is_(False),
+        Caso.en_disputa.is_(False),
     ]
 
 

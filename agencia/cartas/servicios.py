@@ -176,6 +176,9 @@ def _terminar(carta: Carta, pdf: bytes) -> Carta:
             "saliente",
             "carta_generada",
             nota_gestion(carta),
+            # The letter was checked when requested; routing every automated send through
+            # the contact policy engine (waiting for the next allowed moment) is issue 7.
+            verificar_politica=False,
         )
     registrar(
         "carta.generada",

@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from agencia.casos.contacto import MAXIMO_MOTIVO
 from agencia.casos.modelos import CANALES, DIRECCIONES, RESULTADOS
 from agencia.casos.servicios import MAXIMO_NOTA
 
@@ -53,6 +54,17 @@ class FormularioGestion(FlaskForm):
         ],
     )
     proxima_accion = FechaField("Próxima acción", validators=[Optional()])
+    # Shown to supervisors and admins only; the service refuses them from anyone else.
+    excepcion = BooleanField("Autorizar excepción a la política de contacto")
+    excepcion_motivo = TextAreaField(
+        "Motivo de la excepción", validators=[
+            Length(max=MAXIMO_MOTIVO, message=f"El motivo admite hasta {MAXIMO_MOTIVO} caracteres."),
+        ],
+    )
+
+    @property
+    def pide_excepcion(self) -> bool:
+        return bool(self.excepcion.data or (self.excepcion_motivo.data or "").strip())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,3 +88,12 @@ class FormularioGestion(FlaskForm):
         hoy = datetime.now(ZoneInfo(current_app.config["TZ_DEFAULT"])).date()
         if campo.data and campo.data < hoy:
             raise ValidationError("La próxima acción no puede ser una fecha pasada.")
+
+
+class FormularioResolverDisputa(FlaskForm):
+    motivo = TextAreaField(
+        "Cómo se resolvió la disputa", validators=[
+            DataRequired("Explique cómo se resolvió la disputa."),
+            Length(max=MAXIMO_MOTIVO, message=f"El motivo admite hasta {MAXIMO_MOTIVO} caracteres."),
+        ],
+    )

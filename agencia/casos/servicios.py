@@ -1,19 +1,24 @@
 """Rules of the caso: finding casos, logging gestiones, adding up obligaciones.
 
+Every outbound gestion passes the contact policy (agencia.cumplimiento.motor) before it is
+written: a blocked one is refused unless a supervisor or admin authorises an audited exception.
+
 Functions take `acreedor_id` (None for agency staff, who see every acreedor) and scope their
 queries through `agencia.tenencia.restringir`. They flush; the request or job commits.
 """
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from agencia.auditoria.servicios import registrar
+from agencia.casos.contacto import MINIMO_MOTIVO, ROLES_QUE_AUTORIZAN, abrir_disputa, hora_local
 from agencia.casos.modelos import CANALES, DIRECCIONES, RESULTADOS, Caso, Gestion, Obligacion
+from agencia.cumplimiento.motor import evaluar
 from agencia.deudores.modelos import Contacto, Deudor
 from agencia.extensiones import db
 from agencia.tenencia import restringir
@@ -30,6 +35,22 @@ class GestionInvalida(ValueError):
         super().__init__(mensaje)
         self.campo = campo
         self.mensaje = mensaje
+
+
+class ContactoBloqueado(GestionInvalida):
+    """An outbound contact the policy refuses now; `decision` holds every reason."""
+
+    def __init__(self, decision):
+        self.decision = decision
+        canal = CANALES.get(decision.canal, decision.canal)
+        motivos = "; ".join(motivo.rstrip(". ") for motivo in decision.motivos)
+        partes = [f"La política de contacto no permite un contacto saliente por {canal} ahora: "
+                  f"{motivos}."]
+        if decision.proximo_permitido is not None:
+            cuando = hora_local(decision.proximo_permitido, decision.zona_horaria)
+            partes.append(f"Próximo momento permitido: {cuando} (hora local).")
+        partes.append("Solo un supervisor o un administrador puede autorizar una excepción.")
+        super().__init__("canal", " ".join(partes))
 
 
 def texto_buscable(texto: str | None) -> str | None:
@@ -110,9 +131,21 @@ def registrar_gestion(
     resultado: str,
     nota: str | None = "",
     proxima_accion: date | None = None,
+    *,
+    momento: datetime | None = None,
+    excepcion_motivo: str | None = None,
+    autorizado_por=None,
+    verificar_politica: bool = True,
 ) -> Gestion:
     """Appends a gestion to the caso, moves its last-gestion time and (when given) its next
-    action date, and audits the change. Raises GestionInvalida before touching anything."""
+    action date, and audits the change. Raises GestionInvalida before touching anything.
+
+    An outbound gestion is checked against the contact policy at `momento` (default now):
+    when blocked it raises ContactoBloqueado, unless `autorizado_por` (a supervisor or admin)
+    gives an `excepcion_motivo`; the gestion then carries the exception and an audit entry
+    "contacto.excepcion" records what was overridden. A "disputa" result puts the caso in
+    disputa. `verificar_politica=False` is only for automated paths that check elsewhere.
+    """
     nota = (nota or "").strip()
     for campo, valor, validos in (
         ("canal", canal, CANALES),
@@ -123,17 +156,28 @@ def registrar_gestion(
             raise GestionInvalida(campo, f"Valor no válido para {campo}: {valor!r}.")
     if len(nota) > MAXIMO_NOTA:
         raise GestionInvalida("nota", f"La nota admite hasta {MAXIMO_NOTA} caracteres.")
+    momento = momento or ahora()
+    excepcion = _validar_excepcion(excepcion_motivo, autorizado_por)
+    decision = None
+    if verificar_politica and direccion == "saliente":
+        decision = evaluar(caso, canal, momento, direccion=direccion)
+        if not decision.permitido and excepcion is None:
+            raise ContactoBloqueado(decision)
+    exceptuada = decision is not None and not decision.permitido
 
     antes = {"ultima_gestion_en": caso.ultima_gestion_en}
     despues = {}
-    momento = ahora()
     gestion = Gestion(
         caso_id=caso.id, usuario_id=usuario_id, canal=canal, direccion=direccion,
         resultado=resultado, nota=nota, creado_en=momento,
     )
+    if exceptuada:
+        gestion.excepcion_autorizada_por = autorizado_por.id
+        gestion.excepcion_motivo = excepcion
     db.session.add(gestion)
-    caso.ultima_gestion_en = momento
-    despues["ultima_gestion_en"] = momento
+    if caso.ultima_gestion_en is None or momento > caso.ultima_gestion_en:
+        caso.ultima_gestion_en = momento
+        despues["ultima_gestion_en"] = momento
     if proxima_accion is not None and proxima_accion != caso.proxima_accion:
         antes["proxima_accion"] = caso.proxima_accion
         caso.proxima_accion = proxima_accion
@@ -146,5 +190,36 @@ def registrar_gestion(
         "gestion.registrada", "caso", caso.id, acreedor_id=caso.acreedor_id,
         antes=antes, despues=despues, usuario_id=usuario_id,
     )
+    if exceptuada:
+        registrar(
+            "contacto.excepcion", "caso", caso.id, acreedor_id=caso.acreedor_id,
+            antes={"motivos": list(decision.motivos), "proximo_permitido":
+                   decision.proximo_permitido},
+            despues={"gestion_id": gestion.id, "canal": canal, "caso_id": caso.id,
+                     "autorizado_por": autorizado_por.id, "motivo": excepcion},
+            usuario_id=autorizado_por.id,
+        )
+    if resultado == "disputa" and not caso.en_disputa:
+        abrir_disputa(caso, nota or f"Disputa registrada en la gestión {gestion.id}.",
+                      momento, usuario_id)
     db.session.flush()
     return gestion
+
+
+def _validar_excepcion(motivo: str | None, autorizado_por) -> str | None:
+    """The override's reason when one is asked for and allowed; None when none is asked."""
+    motivo = (motivo or "").strip()
+    if not motivo and autorizado_por is None:
+        return None
+    if autorizado_por is None or getattr(autorizado_por, "rol", None) not in ROLES_QUE_AUTORIZAN:
+        raise GestionInvalida(
+            "excepcion", "Solo un supervisor o un administrador puede autorizar una excepción "
+            "a la política de contacto.")
+    if len(motivo) < MINIMO_MOTIVO:
+        raise GestionInvalida(
+            "excepcion_motivo",
+            f"Explique el motivo de la excepción (al menos {MINIMO_MOTIVO} caracteres).")
+    if len(motivo) > MAXIMO_NOTA:
+        raise GestionInvalida(
+            "excepcion_motivo", f"El motivo admite hasta {MAXIMO_NOTA} caracteres.")
+    return motivo

@@ -142,7 +142,7 @@ def test_siguiente_caso_salta_los_ya_gestionados_hoy(
     segundo = _con_prioridad(crear_caso(acme, ana), 50)
 
     ingresar(cliente, "ana")
-    datos = {"canal": "llamada", "direccion": "saliente", "resultado": "no_contesta",
+    datos = {"canal": "llamada", "direccion": "entrante", "resultado": "no_contesta",
              "csrf_token": token_csrf(cliente, "/mi-dia")}
     assert cliente.post(f"/casos/{primero.id}/gestiones", data=datos).status_code == 302
     assert cliente.get("/mi-dia/siguiente").headers["Location"].endswith(f"/casos/{segundo.id}")

@@ -19,7 +19,9 @@ def caso_de_ana(crear_acreedor, crear_usuario, crear_caso):
 
 
 def _datos(cliente, caso, **cambios):
-    datos = {"canal": "llamada", "direccion": "saliente", "resultado": "titular_contactado",
+    # Inbound: always recordable, so these tests do not depend on the hour they run at (the
+    # contact policy's checks of outbound gestiones are in test_politica.py).
+    datos = {"canal": "llamada", "direccion": "entrante", "resultado": "titular_contactado",
              "nota": "Dice que paga el viernes.", "proxima_accion": "",
              "csrf_token": token_csrf(cliente, f"/casos/{caso.id}")}
     datos.update(cambios)
