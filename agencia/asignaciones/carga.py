@@ -102,10 +102,13 @@ def conflictos(ex: Existentes, filas: list[FilaValida]) -> list[Rechazo]:
     return rechazos
 
 
-def nuevo_deudor(fila: FilaValida, ciudad: str | None) -> Deudor:
+def nuevo_deudor(fila: FilaValida, ciudad: str | None, pais: str) -> Deudor:
+    """A new deudor, placed as living in the acreedor's country (the contact law that
+    applies) until an agent records otherwise."""
     persona = "juridica" if fila.tipo_documento in TIPOS_PERSONA_JURIDICA else "natural"
     return Deudor(tipo_documento=fila.tipo_documento, numero_documento=fila.numero_documento,
-                  nombre=fila.nombre, ciudad=ciudad, tipo_persona=persona, no_contactar=False)
+                  nombre=fila.nombre, ciudad=ciudad, tipo_persona=persona, no_contactar=False,
+                  pais=pais)
 
 
 def contactos_nuevos(ex: Existentes, deudor: Deudor, grupo: list[FilaValida]) -> list[Contacto]:

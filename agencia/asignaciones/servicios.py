@@ -135,7 +135,7 @@ def _escribir(acreedor: Acreedor, lote: LoteAsignacion, filas: list[FilaValida],
         deudor = ex.deudores.get(documento)
         ciudad = next((f.ciudad for f in grupo if f.ciudad), None)
         if deudor is None:
-            deudor = ex.deudores[documento] = carga.nuevo_deudor(grupo[0], ciudad)
+            deudor = ex.deudores[documento] = carga.nuevo_deudor(grupo[0], ciudad, acreedor.pais)
             db.session.add(deudor)
             reporte.deudores_nuevos += 1
         elif deudor.ciudad is None and ciudad:

@@ -93,6 +93,9 @@ def registrar_gestiones_pasadas(lote_ids: list[int], azar: random.Random, cantid
             caso.proxima_accion = momento.date() + timedelta(days=plazo)
         if resultado == "promesa_pago" and caso.etapa == "prejuridico":
             caso.etapa = "negociacion"
+        if resultado == "disputa":
+            # As registrar_gestion does: a disputed debt stops all contact until resolved.
+            caso.en_disputa, caso.disputa_desde, caso.disputa_motivo = True, momento, nota
         hechas.append((gestion, caso, antes, {"ultima_gestion_en": momento, "etapa": caso.etapa}))
     db.session.flush()
     for gestion, caso, antes, despues in hechas:

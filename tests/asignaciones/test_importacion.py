@@ -153,3 +153,12 @@ def test_el_deudor_se_comparte_entre_acreedores(acme, agentes, crear_acreedor):
     reporte = importar_archivo(MUESTRA, "OTRO")
     assert (reporte.casos_nuevos, reporte.deudores_nuevos, reporte.contactos_nuevos) == (9, 0, 0)
     assert (contar(Caso), contar(Deudor), contar(Obligacion)) == (18, 9, 20)
+
+
+def test_deudor_nuevo_toma_el_pais_del_acreedor(crear_acreedor, tmp_path):
+    crear_acreedor("RETAIL", pais="CL", moneda="CLP")
+    ruta = tmp_path / "cl.csv"
+    ruta.write_text("referencia,numero_documento,nombre,fecha_vencimiento,capital\n"
+                    "R1,12345678-5,Ana Soto,2026-01-10,150000\n", encoding="utf-8")
+    importar_archivo(ruta, "RETAIL")
+    assert db.session.scalar(select(Deudor.pais)) == "CL"
