@@ -36,11 +36,13 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     from agencia.cartas.rutas import bp as cartas_bp
     from agencia.casos.rutas import bp as casos_bp
     from agencia.cumplimiento.rutas import bp as politicas_bp
+    from agencia.equipos.rutas import bp as equipos_bp
     from agencia.portal.rutas import bp as portal_bp
     from agencia.salud.rutas import bp as salud_bp
+    from agencia.supervision.rutas import bp as supervision_bp
 
     for bp in (auth_bp, bandejas_bp, casos_bp, cartas_bp, asignaciones_bp, portal_bp, salud_bp,
-               politicas_bp):
+               politicas_bp, equipos_bp, supervision_bp):
         app.register_blueprint(bp)
 
     from agencia.cli import registrar_comandos

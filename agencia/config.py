@@ -51,6 +51,7 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     POR_PAGINA = 25
+    AGENTE_META_GESTIONES_DIA = int(os.environ.get("AGENTE_META_GESTIONES_DIA", "60"))
 
 
 class ConfigPruebas(Config):

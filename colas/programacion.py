@@ -43,6 +43,26 @@ PERIODICOS: tuple[Periodico, ...] = (
         funcion="colas.trabajos.cartas.reencolar_atascadas",
         cada=timedelta(minutes=5),
     ),
+    # Pending promises become cumplida / incumplida (idempotent; hourly catches payments sooner).
+    Periodico(
+        id="promesas_evaluar",
+        funcion="colas.trabajos.promesas.evaluar_promesas_diario",
+        cada=timedelta(hours=1),
+    ),
+    # Bandeja priority scores move with the clock (days past due, callbacks due, contactable
+    # now): recomputed in batches of 1,000 casos.
+    Periodico(
+        id="bandejas_recalcular_prioridades",
+        funcion="colas.trabajos.bandejas.recalcular_prioridades_job",
+        cada=timedelta(minutes=15),
+        timeout=1800,
+    ),
+    # Claims of agents who walked away are released so the caso returns to the bandeja.
+    Periodico(
+        id="bandejas_liberar_reclamos_vencidos",
+        funcion="colas.trabajos.bandejas.liberar_reclamos_vencidos",
+        cada=timedelta(minutes=5),
+    ),
 )
 
 

@@ -4,10 +4,14 @@ For each URL rule that takes an argument, this test fills it with the id of acre
 data and requests it, with every method the rule accepts, as the cliente of acreedor B: the
 answer must be 404 every time. Staff routes must also answer 404 to A's own cliente.
 
+An agent is confined too: outside the teams of the caso's acreedor, and not assigned to it,
+every route about that caso answers 404; inside the team, the caso opens.
+
 A new route whose argument this file cannot fill makes the suite fail: add the argument to
 VALORES (or, for a route a cliente may legitimately use with its own ids, to COMPARTIDAS).
 """
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -16,6 +20,7 @@ from sqlalchemy import func, select
 from agencia.asignaciones.modelos import LoteAsignacion
 from agencia.cartas.modelos import Carta
 from agencia.casos.modelos import Gestion
+from agencia.equipos.modelos import Equipo
 from agencia.extensiones import db
 from tests.conftest import ingresar, token_csrf
 
@@ -33,6 +38,7 @@ class Mundo:
     carta_id: int
     lote_id: int
     usuario_id: int
+    equipo_id: int
 
 
 # Route argument name -> which of A's ids to put in it.
@@ -46,6 +52,7 @@ VALORES = {
     "lote_id": lambda m: m.lote_id,
     "acreedor_id": lambda m: m.acreedor_id,
     "usuario_id": lambda m: m.usuario_id,
+    "equipo_id": lambda m: m.equipo_id,
     "pais": lambda m: "CO",  # contact policy administration: a country preset, not tenant data
 }
 # Endpoints whose arguments are not tenant data.
@@ -100,12 +107,16 @@ def mundo(crear_acreedor, crear_usuario, crear_caso) -> Mundo:
                       direccion="saliente", resultado="no_contesta", nota="nota interna")
     carta = Carta(acreedor_id=a.id, caso_id=caso.id, plantilla="recordatorio_amistoso")
     lote = LoteAsignacion(acreedor_id=a.id, archivo="cartera.csv", checksum="0" * 64)
-    db.session.add_all([gestion, carta, lote])
+    equipo = Equipo(nombre="Equipo A")
+    equipo.agentes, equipo.acreedores = [crear_usuario("agente-equipo")], [a]
+    crear_usuario("forastero")  # an agent in no team, assigned nothing
+    db.session.add_all([gestion, carta, lote, equipo])
     db.session.commit()
     return Mundo(
         acreedor_id=a.id, caso_id=caso.id, deudor_id=caso.deudor_id,
         obligacion_id=caso.obligaciones[0].id, contacto_id=caso.deudor.contactos[0].id,
         gestion_id=gestion.id, carta_id=carta.id, lote_id=lote.id, usuario_id=cliente_a.id,
+        equipo_id=equipo.id,
     )
 
 
@@ -169,3 +180,47 @@ def test_los_ids_son_reales_para_quien_si_tiene_acceso(cliente, mundo):
     ingresar(cliente, "admin")
     html = cliente.get(f"/casos/{mundo.caso_id}").get_data(as_text=True)
     assert "Deudor De A" in html
+
+
+# Arguments naming a caso or something hanging from it.
+DATOS_DE_CASO = {"caso_id", "deudor_id", "obligacion_id", "contacto_id", "gestion_id", "carta_id"}
+
+
+def test_agente_fuera_de_los_equipos_del_acreedor_recibe_404(app, cliente, mundo):
+    reglas = [
+        r for r in _reglas_con_argumentos(app)
+        if set(r.arguments) <= set(VALORES) and set(r.arguments) & DATOS_DE_CASO
+        and r.endpoint.split(".")[0] not in AREAS_DEL_CLIENTE
+    ]
+    assert any(r.endpoint == "casos.detalle" for r in reglas)
+    antes = _conteos()
+
+    ingresar(cliente, "forastero")
+    token = token_csrf(cliente, "/mi-dia")
+    respuestas = [(metodo, url, endpoint, _pedir(cliente, metodo, url, token).status_code)
+                  for metodo, url, endpoint in _solicitudes(app, mundo, reglas)]
+    # A 403 is fine where the role alone is refused: the assigned agent gets it too.
+    asignado = app.test_client()
+    ingresar(asignado, "agente")
+    token_asignado = token_csrf(asignado, "/mi-dia")
+    fallas = [
+        f"{metodo} {url} ({endpoint}) -> {codigo}"
+        for metodo, url, endpoint, codigo in respuestas
+        if codigo != 404 and not (
+            codigo == 403 and _pedir(asignado, metodo, url, token_asignado).status_code == 403)
+    ]
+    assert not fallas, "Un agente fuera del equipo alcanzó el caso:\n  " + "\n  ".join(fallas)
+    assert _conteos() == antes
+    html = cliente.get("/casos/buscar", query_string={"q": "Deudor De A"}).get_data(as_text=True)
+    assert f'href="/casos/{mundo.caso_id}"' not in html
+
+
+def test_agente_del_equipo_y_agente_asignado_abren_el_caso(app, cliente, mundo):
+    ingresar(cliente, "agente-equipo")
+    assert "Deudor De A" in cliente.get(f"/casos/{mundo.caso_id}").get_data(as_text=True)
+    html = cliente.get("/casos/buscar", query_string={"q": "Deudor De"}).get_data(as_text=True)
+    enlaces = re.findall(r'href="/casos/(\d+)"', html)
+    assert enlaces == [str(mundo.caso_id)]  # not B's caso: B is not in the team
+    otro = app.test_client()
+    ingresar(otro, "agente")  # in no team, but both casos are assigned to them
+    assert otro.get(f"/casos/{mundo.caso_id}").status_code == 200

@@ -3,7 +3,9 @@
 A caso is in an agent's bandeja when it is assigned to them, its etapa is open, it is not in
 disputa, and its deudor may be contacted (a caso in disputa, or a deudor marked no-contactar,
 leaves every bandeja until resolved — DISENO §3). The order is the priority
-score (see `prioridad.py`), highest first, ties by id so the order is stable between pages.
+score (see `prioridad.py`), highest first, ties by id (newest first: the same order as a
+backward scan of the index "Siguiente caso" reads, see `reclamo.py`) so the order is stable
+between pages.
 
 Functions take `acreedor_id` (None for agency staff, who see every acreedor) and scope every
 query through `agencia.tenencia.restringir`.
@@ -27,11 +29,15 @@ ROLES_QUE_SUPERVISAN = ("supervisor", "admin")
 
 
 def _condiciones(agente_id: int, etapa: str | None) -> list:
+    """The casos of the agent's bandeja. The deudor condition is a NOT EXISTS, not a join: with
+    a million deudores a join makes PostgreSQL hash the whole deudor table to count one
+    agent's bandeja, while the anti-join looks up only the agent's casos."""
     etapas = (etapa,) if etapa in ETAPAS_ABIERTAS else ETAPAS_ABIERTAS
     return [
         Caso.agente_id == agente_id,
         Caso.etapa.in_(etapas),
-        Deudor.no_contactar.is_(False),
+        ~select(Deudor.id).where(Deudor.id == Caso.deudor_id, Deudor.no_contactar.is_(True))
+        .correlate(Caso).exists(),
         Caso.en_disputa.is_(False),
     ]
 
@@ -44,47 +50,58 @@ def consulta_bandeja(agente_id: int, acreedor_id: int | None = None,
         .join(Caso.deudor)
         .where(*_condiciones(agente_id, etapa))
         .options(contains_eager(Caso.deudor), joinedload(Caso.acreedor))
-        .order_by(Caso.prioridad.desc(), Caso.id)
+        .order_by(Caso.prioridad.desc(), Caso.id.desc())
     )
     return restringir(stmt, Caso, acreedor_id)
 
 
 def siguiente_caso(agente_id: int, acreedor_id: int | None = None) -> Caso | None:
-    """The top caso of the bandeja not yet worked today, so that pressing "Siguiente caso"
-    after logging a gestion moves on. Atomic claiming for concurrent agents comes later."""
+    """The top caso of the bandeja not yet worked today, without claiming it (what a
+    supervisor opens from an agent's bandeja; agents claim with `reclamo.reclamar_siguiente`)."""
     pendiente = or_(Caso.ultima_gestion_en.is_(None), Caso.ultima_gestion_en < inicio_del_dia())
     stmt = consulta_bandeja(agente_id, acreedor_id).where(pendiente).limit(1)
     return db.session.execute(stmt).unique().scalar_one_or_none()
 
 
+def zona_agencia() -> ZoneInfo:
+    """The agency's time zone: what "today" means for bandejas, goals and promises."""
+    return ZoneInfo(current_app.config["TZ_DEFAULT"])
+
+
 def inicio_del_dia(ahora_local: datetime | None = None) -> datetime:
     """Midnight of today in the agency's time zone (aware; stored times compare in UTC)."""
-    zona = ZoneInfo(current_app.config["TZ_DEFAULT"])
+    zona = zona_agencia()
     hoy = (ahora_local or datetime.now(zona)).astimezone(zona).date()
     return datetime.combine(hoy, time.min, tzinfo=zona)
 
 
 def cifras_del_dia(agente_id: int, acreedor_id: int | None = None) -> dict:
-    """Figures of "Mi día": casos in the bandeja, their saldo per currency, gestiones today.
+    """Figures of "Mi día": casos in the bandeja (in all and per etapa, which also gives the
+    table's page count without a second count), their saldo per currency, gestiones today.
 
     Saldo is summed per currency: adding pesos to dollars would be a meaningless figure.
     """
-    por_moneda = (
-        select(Acreedor.moneda, func.count(Caso.id), func.sum(Caso.saldo))
-        .select_from(Caso)
-        .join(Caso.deudor)
-        .join(Caso.acreedor)
+    grupos = (
+        select(Caso.etapa, Caso.acreedor_id, func.count(Caso.id), func.sum(Caso.saldo))
         .where(*_condiciones(agente_id, None))
-        .group_by(Acreedor.moneda)
-        .order_by(Acreedor.moneda)
+        .group_by(Caso.etapa, Caso.acreedor_id)
     )
-    filas = db.session.execute(restringir(por_moneda, Caso, acreedor_id)).all()
+    filas = db.session.execute(restringir(grupos, Caso, acreedor_id)).all()
+    monedas = dict(db.session.execute(select(Acreedor.id, Acreedor.moneda).where(
+        Acreedor.id.in_({fila[1] for fila in filas}))).all()) if filas else {}
+    por_etapa: dict[str, int] = {}
+    por_moneda: dict[str, object] = {}
+    for etapa, acreedor, cantidad, total in filas:
+        por_etapa[etapa] = por_etapa.get(etapa, 0) + cantidad
+        moneda = monedas[acreedor]
+        por_moneda[moneda] = por_moneda.get(moneda, 0) + (total or 0)
     gestiones = select(func.count(Gestion.id)).where(
         Gestion.usuario_id == agente_id, Gestion.creado_en >= inicio_del_dia()
     )
     return {
-        "casos": sum(cantidad for _, cantidad, _ in filas),
-        "saldos": [(moneda, total) for moneda, _, total in filas],
+        "casos": sum(por_etapa.values()),
+        "casos_por_etapa": por_etapa,
+        "saldos": sorted(por_moneda.items()),
         "gestiones_hoy": db.session.scalar(restringir(gestiones, Gestion, acreedor_id)) or 0,
     }
 

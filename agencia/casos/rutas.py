@@ -13,27 +13,34 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from agencia.auth.acceso import personal_requerido
 from agencia.cartas.servicios import cartas_del_caso
 from agencia.casos.contacto import ROLES_QUE_AUTORIZAN, estado_contacto, hora_local
-from agencia.casos.formularios import FormularioGestion
+from agencia.casos.etapas import transiciones_desde
+from agencia.casos.formularios import FormularioEtapa, FormularioGestion
+from agencia.casos.linea_tiempo import linea_de_tiempo
 from agencia.casos.modelos import CANALES, DIRECCIONES, Caso
+from agencia.casos.resultados import telefonos
 from agencia.casos.servicios import (
     MINIMO_BUSQUEDA,
     ContactoBloqueado,
     GestionInvalida,
     consulta_busqueda,
-    gestiones_recientes,
     registrar_gestion,
     texto_buscable,
     totales,
 )
 from agencia.cumplimiento.motor import evaluar
 from agencia.extensiones import db
+from agencia.pagos.formularios import FormularioPago
+from agencia.pagos.servicios import pagos_del_caso
+from agencia.promesas.servicios import hoy_local, promesas_abiertas
 from agencia.tenencia import acreedor_del_usuario, obtener_o_404
 
 bp = Blueprint("casos", __name__, url_prefix="/casos")
+ROLES_QUE_PAGAN = ("supervisor", "admin", "agente")
 
 
 @bp.route("/buscar")
@@ -52,20 +59,44 @@ def buscar():
     return render_template("casos/buscar.html", q=q, pagina=pagina, minimo=MINIMO_BUSQUEDA)
 
 
-def _pagina_caso(caso: Caso, formulario: FormularioGestion, codigo: int = 200):
-    alcance = acreedor_del_usuario()
+def formulario_gestion(caso: Caso, **kwargs) -> FormularioGestion:
+    return FormularioGestion(telefonos=telefonos(caso), **kwargs)
+
+
+def formulario_etapa(caso: Caso, **kwargs) -> FormularioEtapa:
+    formulario = FormularioEtapa(**kwargs)
+    formulario.hacia.choices = [("", "Elija la etapa…")] + [
+        (t.hacia, t.accion) for t in transiciones_desde(caso.etapa, current_user)]
+    return formulario
+
+
+def pagina_caso(caso: Caso, codigo: int = 200, **formularios):
+    """The caso page; `formularios` replaces a fresh form by the one just sent (and refused),
+    shown with its errors: formulario (gestion), form_etapa, form_pago."""
+    transiciones = transiciones_desde(caso.etapa, current_user)
+    estado = estado_contacto(caso)
+    volver = caso.volver_a_llamar_en
     return render_template(
         "casos/detalle.html",
         caso=caso,
-        formulario=formulario,
+        formulario=formularios.get("formulario") or formulario_gestion(caso),
+        form_etapa=formularios.get("form_etapa") or formulario_etapa(caso, formdata=None),
+        form_pago=formularios.get("form_pago") or FormularioPago(
+            formdata=None, fecha=hoy_local()),
+        transiciones=transiciones,
+        motivo_requerido=[t.nombre_hacia for t in transiciones if t.motivo],
         obligaciones=caso.obligaciones,
         totales=totales(caso.obligaciones),
-        gestiones=gestiones_recientes(caso.id, alcance),
+        linea=linea_de_tiempo(caso.id),
+        promesas=promesas_abiertas(caso.id),
+        pagos=pagos_del_caso(caso.id),
         cartas=cartas_del_caso(caso.id),
         canales=CANALES,
         direcciones=DIRECCIONES,
-        estado=estado_contacto(caso),
+        estado=estado,
+        volver_local=hora_local(volver, estado.zona_horaria) if volver else None,
         puede_autorizar=current_user.rol in ROLES_QUE_AUTORIZAN,
+        puede_pagar=current_user.rol in ROLES_QUE_PAGAN,
     ), codigo
 
 
@@ -73,14 +104,14 @@ def _pagina_caso(caso: Caso, formulario: FormularioGestion, codigo: int = 200):
 @personal_requerido
 def detalle(caso_id: int):
     caso = obtener_o_404(Caso, caso_id)
-    return _pagina_caso(caso, FormularioGestion())
+    return pagina_caso(caso)
 
 
 @bp.route("/<int:caso_id>/gestiones", methods=["POST"])
 @personal_requerido
 def nueva_gestion(caso_id: int):
     caso = obtener_o_404(Caso, caso_id)
-    formulario = FormularioGestion()
+    formulario = formulario_gestion(caso)
     aviso = "Revise los datos de la gestión."
     if formulario.validate_on_submit():
         # Any override field sent counts as asking for one: the service refuses it unless
@@ -96,6 +127,7 @@ def nueva_gestion(caso_id: int):
                 proxima_accion=formulario.proxima_accion.data,
                 excepcion_motivo=formulario.excepcion_motivo.data if pide else None,
                 autorizado_por=current_user if pide else None,
+                datos=formulario.datos_resultado(),
             )
         except GestionInvalida as error:
             db.session.rollback()
@@ -112,9 +144,24 @@ def nueva_gestion(caso_id: int):
                       "la excepción.", "ok")
             else:
                 flash("Gestión registrada.", "ok")
+            _avisar_resultado(caso, gestion.resultado)
             return redirect(url_for("casos.detalle", caso_id=caso.id))
     flash(aviso, "error")
-    return _pagina_caso(caso, formulario, 400)
+    return pagina_caso(caso, 400, formulario=formulario)
+
+
+def _avisar_resultado(caso: Caso, resultado: str) -> None:
+    """What the outcome led to, said to the agent after saving."""
+    if resultado == "promesa_pago":
+        flash("Promesa de pago registrada: se verificará con los pagos del caso.", "ok")
+    elif resultado == "numero_errado":
+        flash("El teléfono quedó marcado como no válido.", "ok")
+    elif resultado == "volver_llamar":
+        flash("Llamada programada.", "ok")
+    elif resultado == "ya_pago":
+        enlace = url_for("casos.detalle", caso_id=caso.id, _anchor="pagos")
+        flash(Markup('El deudor dice que ya pagó: <a href="{}">registre el pago</a> con su '
+                     "referencia bancaria cuando lo confirme.").format(enlace), "info")
 
 
 @bp.route("/<int:caso_id>/contacto.json")
@@ -144,4 +191,5 @@ def contacto_json(caso_id: int):
     return respuesta
 
 
-from agencia.casos import rutas_contacto  # noqa: E402, F401  (registers the Contacto page)
+# Views on this blueprint kept in their own modules: the Contacto page; stages and payments.
+from agencia.casos import rutas_contacto, rutas_trabajo  # noqa: E402, F401

@@ -18,9 +18,17 @@ from sqlalchemy.orm import contains_eager, joinedload
 from agencia.auditoria.servicios import registrar
 from agencia.casos.contacto import MINIMO_MOTIVO, ROLES_QUE_AUTORIZAN, abrir_disputa, hora_local
 from agencia.casos.modelos import CANALES, DIRECCIONES, RESULTADOS, Caso, Gestion, Obligacion
+from agencia.casos.resultados import (
+    DatosResultado,
+    ResultadoInvalido,
+    aplicar,
+    preparar,
+    sugerir_proxima_accion,
+)
 from agencia.cumplimiento.motor import evaluar
 from agencia.deudores.modelos import Contacto, Deudor
 from agencia.extensiones import db
+from agencia.promesas.servicios import hoy_local
 from agencia.tenencia import restringir
 from agencia.tipos import ahora
 
@@ -136,6 +144,8 @@ def registrar_gestion(
     excepcion_motivo: str | None = None,
     autorizado_por=None,
     verificar_politica: bool = True,
+    datos: DatosResultado | None = None,
+    hoy: date | None = None,
 ) -> Gestion:
     """Appends a gestion to the caso, moves its last-gestion time and (when given) its next
     action date, and audits the change. Raises GestionInvalida before touching anything.
@@ -145,6 +155,8 @@ def registrar_gestion(
     gives an `excepcion_motivo`; the gestion then carries the exception and an audit entry
     "contacto.excepcion" records what was overridden. A "disputa" result puts the caso in
     disputa. `verificar_politica=False` is only for automated paths that check elsewhere.
+    Each outcome leads on (casos.resultados): `datos` carries its own fields, checked before
+    anything is written; an empty `proxima_accion` gets the outcome's suggestion.
     """
     nota = (nota or "").strip()
     for campo, valor, validos in (
@@ -157,6 +169,12 @@ def registrar_gestion(
     if len(nota) > MAXIMO_NOTA:
         raise GestionInvalida("nota", f"La nota admite hasta {MAXIMO_NOTA} caracteres.")
     momento = momento or ahora()
+    hoy = hoy or hoy_local()
+    try:
+        plan = preparar(caso, resultado, datos, hoy, momento)
+    except ResultadoInvalido as error:
+        raise GestionInvalida(error.campo, error.mensaje) from error
+    proxima_accion = proxima_accion or sugerir_proxima_accion(plan, hoy)
     excepcion = _validar_excepcion(excepcion_motivo, autorizado_por)
     decision = None
     if verificar_politica and direccion == "saliente":
@@ -183,6 +201,7 @@ def registrar_gestion(
         caso.proxima_accion = proxima_accion
         despues["proxima_accion"] = proxima_accion
     db.session.flush()
+    despues.update(aplicar(caso, gestion, plan, usuario_id, hoy))
     despues["gestion"] = {
         "id": gestion.id, "canal": canal, "direccion": direccion, "resultado": resultado,
     }

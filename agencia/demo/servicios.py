@@ -65,11 +65,15 @@ def _reparto(casos: int) -> list[int]:
     return cuotas + [casos - sum(cuotas)]
 
 
+EQUIPO_DEMO = "Equipo de cobranza"
+
+
 def cargar_demo(casos: int = 3000) -> str:
     """Loads the demo and commits; returns a summary in Spanish to print."""
     acreedores = {a["codigo"]: _acreedor(a) for a in datos.ACREEDORES_DEMO}
     usuarios = _usuarios()
     admin_id = usuarios["admin"].id
+    _equipo(usuarios, list(acreedores.values()))
     generador = Generador(SEMILLA)
     lotes, reportes, anteriores = [], [], []
     for datos_acreedor, cantidad in zip(datos.ACREEDORES_DEMO, _reparto(casos), strict=True):
@@ -95,6 +99,20 @@ def cargar_demo(casos: int = 3000) -> str:
     gestiones = registrar_gestiones_pasadas(lotes, random.Random(SEMILLA), max(10, casos // 6))
     db.session.commit()
     return _resumen(acreedores, reportes, gestiones)
+
+
+def _equipo(usuarios: dict, acreedores: list[Acreedor]) -> None:
+    """One team with every demo agent on every demo acreedor, led by the supervisor, so
+    supervisors can reassign any caso between the agents."""
+    from agencia.equipos.modelos import Equipo
+
+    if db.session.scalar(select(Equipo).where(Equipo.nombre == EQUIPO_DEMO)):
+        return
+    equipo = Equipo(nombre=EQUIPO_DEMO, supervisor_id=usuarios["supervisor"].id)
+    equipo.agentes = [u for u in usuarios.values() if u.rol == "agente"]
+    equipo.acreedores = acreedores
+    db.session.add(equipo)
+    db.session.flush()
 
 
 def _resumen(acreedores: dict[str, Acreedor], reportes, gestiones: int) -> str:

@@ -8,10 +8,11 @@ from tests.conftest import ingresar
 @pytest.fixture
 def casos_para_buscar(crear_acreedor, crear_usuario, crear_caso):
     acme = crear_acreedor()
-    crear_usuario("ana")
-    gomez = crear_caso(acme, nombre="María Fernanda Gómez Rojas", documento="1020304050",
+    # Assigned to ana: an agent finds the casos assigned to them or of their teams' acreedores.
+    ana = crear_usuario("ana")
+    gomez = crear_caso(acme, ana, nombre="María Fernanda Gómez Rojas", documento="1020304050",
                        telefono="+573001112233", email="mafe@example.com")
-    perez = crear_caso(acme, nombre="Pedro Pérez", documento="79888777",
+    perez = crear_caso(acme, ana, nombre="Pedro Pérez", documento="79888777",
                        telefono="+573114445566", email="pedro@example.com")
     return gomez, perez
 

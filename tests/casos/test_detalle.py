@@ -51,8 +51,8 @@ def test_caso_inexistente_da_404(cliente, crear_usuario):
 
 def test_obligaciones_ordenadas_y_con_total(cliente, crear_acreedor, crear_usuario, crear_caso):
     acme = crear_acreedor()
-    crear_usuario("ana")
-    caso = crear_caso(acme, capitales=("100", "200", "300"))
+    ana = crear_usuario("ana")
+    caso = crear_caso(acme, ana, capitales=("100", "200", "300"))
     ingresar(cliente, "ana")
     html = cliente.get(f"/casos/{caso.id}").get_data(as_text=True)
     total = html[html.index("<tfoot>"):]

@@ -9,6 +9,7 @@ from agencia.auth.modelos import Usuario
 from agencia.casos.modelos import Caso, Gestion, Obligacion
 from agencia.demo.servicios import USUARIOS_DEMO, cargar_demo, hay_datos
 from agencia.deudores.modelos import Deudor
+from agencia.equipos.modelos import Equipo
 from agencia.extensiones import db
 from tests.conftest import ingresar
 
@@ -70,3 +71,12 @@ def test_demo_dos_veces_no_duplica(app):
     cargar_demo(casos=30)
     assert (contar(Caso), contar(Gestion), contar(Usuario), contar(Acreedor)) == (
         casos, gestiones, 9, 3)
+
+
+def test_demo_tiene_un_equipo_con_los_agentes_y_los_acreedores():
+    cargar_demo(casos=30)
+    cargar_demo(casos=30)
+    equipos = db.session.scalars(select(Equipo)).all()
+    assert len(equipos) == 1
+    assert sorted(u.usuario for u in equipos[0].agentes) == ["agente1", "agente2", "agente3"]
+    assert len(equipos[0].acreedores) == 3 and equipos[0].supervisor.usuario == "supervisor"

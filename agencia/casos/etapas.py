@@ -1,0 +1,173 @@
+"""The stage machine of a caso: which transitions exist, who may make them, which need a reason.
+
+    prejuridico → negociacion → acuerdo → juridico; acuerdo → negociacion (broken plan);
+    juridico → acuerdo (acuerdo judicial); any open etapa → pagado, incobrable, devuelto.
+
+`cambiar_etapa` is the only way an etapa changes. The UPDATE is conditional on the etapa the
+caller saw (`WHERE id = :id AND etapa = :desde`), so a transition posted twice, or by two
+people at once, is applied once. "sistema" is the role of automated callers (usuario None),
+e.g. a payment that settles the saldo. Closing a caso releases any agent's claim on it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from agencia.auditoria.servicios import registrar
+from agencia.bandejas.modelos import SesionTrabajo
+from agencia.casos.modelos import ETAPAS, ETAPAS_ABIERTAS, CambioEtapa, Caso
+from agencia.extensiones import db
+from agencia.tipos import ahora
+
+SISTEMA = "sistema"
+AGENTES = frozenset({"agente", "supervisor", "admin"})
+SUPERVISORES = frozenset({"supervisor", "admin"})
+ETAPAS_CERRADAS = ("pagado", "incobrable", "devuelto")
+MINIMO_MOTIVO = 10
+MAXIMO_MOTIVO = 2000
+
+
+@dataclass(frozen=True)
+class Transicion:
+    desde: str
+    hacia: str
+    roles: frozenset
+    motivo: bool  # a reason is required
+    accion: str  # the button's label
+
+    @property
+    def nombre_hacia(self) -> str:
+        return ETAPAS[self.hacia]
+
+
+def _tabla() -> dict[tuple[str, str], Transicion]:
+    filas = [
+        Transicion("prejuridico", "negociacion", AGENTES, False, "Pasar a negociación"),
+        Transicion("negociacion", "acuerdo", AGENTES, False, "Registrar acuerdo"),
+        Transicion("acuerdo", "negociacion", AGENTES, True, "Volver a negociación (acuerdo roto)"),
+        Transicion("juridico", "acuerdo", SUPERVISORES | {"abogado"}, True, "Acuerdo judicial"),
+    ]
+    for desde in ("prejuridico", "negociacion", "acuerdo"):
+        filas.append(Transicion(desde, "juridico", SUPERVISORES, True, "Remitir a jurídico"))
+    for desde in ETAPAS_ABIERTAS:
+        legal = {"abogado"} if desde == "juridico" else set()
+        filas += [
+            Transicion(desde, "pagado", SUPERVISORES | {SISTEMA}, False, "Marcar pagado"),
+            Transicion(desde, "incobrable", SUPERVISORES | legal, True, "Declarar incobrable"),
+            Transicion(desde, "devuelto", SUPERVISORES, True, "Devolver al acreedor"),
+        ]
+    return {(t.desde, t.hacia): t for t in filas}
+
+
+TRANSICIONES = _tabla()
+NOMBRES_ROL = {"agente": "agentes", "supervisor": "supervisores", "admin": "administradores",
+               "abogado": "abogados", SISTEMA: "el sistema (pagos)"}
+
+
+class TransicionInvalida(ValueError):
+    """A transition refused; the message says why and what is possible from here."""
+
+    def __init__(self, mensaje: str, campo: str = "hacia"):
+        super().__init__(mensaje)
+        self.mensaje = mensaje
+        self.campo = campo
+
+
+def _rol(usuario) -> str:
+    return SISTEMA if usuario is None else getattr(usuario, "rol", "")
+
+
+def transiciones_desde(etapa: str, usuario=None, *, todas: bool = False) -> list[Transicion]:
+    """The transitions out of `etapa` this user may make (every one with `todas`)."""
+    rol = _rol(usuario)
+    return [t for (desde, _), t in TRANSICIONES.items()
+            if desde == etapa and (todas or rol in t.roles)]
+
+
+def _posibles(etapa: str, usuario) -> str:
+    propias = transiciones_desde(etapa, usuario)
+    if not propias:
+        return f"Desde {ETAPAS.get(etapa, etapa)} usted no puede mover el caso a otra etapa."
+    nombres = ", ".join(t.nombre_hacia for t in propias)
+    return f"Desde {ETAPAS.get(etapa, etapa)} usted puede pasarlo a: {nombres}."
+
+
+def validar(caso: Caso, hacia: str, usuario, motivo: str | None) -> Transicion:
+    """The transition from the caso's etapa to `hacia` if this user may make it now."""
+    desde, rol = caso.etapa, _rol(usuario)
+    if hacia not in ETAPAS:
+        raise TransicionInvalida(f"La etapa «{hacia}» no existe. " + _posibles(desde, usuario))
+    transicion = TRANSICIONES.get((desde, hacia))
+    if transicion is None:
+        if desde in ETAPAS_CERRADAS:
+            raise TransicionInvalida(
+                f"El caso está cerrado ({ETAPAS[desde]}): no cambia de etapa.")
+        raise TransicionInvalida(
+            f"No se puede pasar de {ETAPAS[desde]} a {ETAPAS[hacia]}. "
+            + _posibles(desde, usuario))
+    if rol not in transicion.roles:
+        quienes = ", ".join(NOMBRES_ROL.get(r, r) for r in sorted(transicion.roles))
+        raise TransicionInvalida(
+            f"Pasar de {ETAPAS[desde]} a {ETAPAS[hacia]} solo lo pueden hacer: {quienes}. "
+            + _posibles(desde, usuario))
+    motivo = (motivo or "").strip()
+    if transicion.motivo and len(motivo) < MINIMO_MOTIVO:
+        raise TransicionInvalida(
+            f"Explique el motivo para pasar a {ETAPAS[hacia]} "
+            f"(al menos {MINIMO_MOTIVO} caracteres).", "motivo")
+    if len(motivo) > MAXIMO_MOTIVO:
+        raise TransicionInvalida(f"El motivo admite hasta {MAXIMO_MOTIVO} caracteres.", "motivo")
+    return transicion
+
+
+def cambiar_etapa(caso: Caso, hacia: str, usuario, motivo: str | None = None, *,
+                  momento: datetime | None = None) -> CambioEtapa | None:
+    """Moves the caso to `hacia`, writing a CambioEtapa and the audit entry "caso.etapa".
+
+    Returns None, changing nothing, when the caso is already in `hacia` (a transition posted
+    twice, or made meanwhile by someone else). Raises TransicionInvalida when refused.
+    """
+    if caso.etapa == hacia:
+        return None
+    validar(caso, hacia, usuario, motivo)
+    motivo = (motivo or "").strip() or None
+    momento = momento or ahora()
+    desde = caso.etapa
+    resultado = db.session.execute(
+        update(Caso).where(Caso.id == caso.id, Caso.etapa == desde)
+        .values(etapa=hacia, etapa_desde=momento)
+        .execution_options(synchronize_session=False))
+    if resultado.rowcount != 1:
+        # Someone moved it between our read and our write: see where it is now.
+        db.session.refresh(caso)
+        if caso.etapa == hacia:
+            return None
+        raise TransicionInvalida(
+            f"El caso cambió de etapa mientras tanto: ahora está en {caso.nombre_etapa}. "
+            + _posibles(caso.etapa, usuario))
+    set_committed_value(caso, "etapa", hacia)
+    set_committed_value(caso, "etapa_desde", momento)
+    usuario_id = getattr(usuario, "id", None)
+    cambio = CambioEtapa(caso_id=caso.id, acreedor_id=caso.acreedor_id, desde=desde,
+                         hacia=hacia, motivo=motivo, usuario_id=usuario_id, creado_en=momento)
+    db.session.add(cambio)
+    if hacia in ETAPAS_CERRADAS:
+        _liberar(caso, momento)
+    registrar("caso.etapa", "caso", caso.id, acreedor_id=caso.acreedor_id,
+              antes={"etapa": desde},
+              despues={"etapa": hacia, "motivo": motivo, "sistema": usuario is None},
+              usuario_id=usuario_id)
+    db.session.flush()
+    return cambio
+
+
+def _liberar(caso: Caso, momento: datetime) -> None:
+    """A closed caso is nobody's work any more: drop the claim and end its open session."""
+    caso.reclamado_por = None
+    caso.reclamado_en = None
+    abiertas = db.session.scalars(select(SesionTrabajo).where(
+        SesionTrabajo.caso_id == caso.id, SesionTrabajo.fin.is_(None)))
+    for sesion in abiertas:
+        sesion.fin, sesion.cierre = momento, "agente"
