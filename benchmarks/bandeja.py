@@ -14,8 +14,6 @@ Generates BENCH_CASOS casos (default 1,000,000; deudores and a phone per deudor 
 - the bandeja page (GET /mi-dia as an agent: page 1 of 25, figures, agenda, contact policy
   for the 25 casos, rendered) p95 ≤ 100 ms — the target is checked on this full page;
   `p95_bandeja_consulta_ms` (page-1 query + policy for its 25 casos) is printed beside it;
-- BENCH_INDICE_NO_CONTACTAR=1 adds the partial index deudor (id) WHERE no_contactar, which
-  the schema does not have yet, to measure the page with it;
 - for information: how fast `recalcular_prioridades` runs (casos/s) on one acreedor's slice.
 """
 
@@ -38,7 +36,6 @@ RECLAMOS = int(os.environ.get("BENCH_RECLAMOS", "40"))
 PAUSA_MS = float(os.environ.get("BENCH_PAUSA_MS", "500"))
 PAGINAS = int(os.environ.get("BENCH_PAGINAS", "60"))
 # Measures with an index the schema does not have yet (proposed to the lead), to show its effect.
-INDICE_PROPUESTO = os.environ.get("BENCH_INDICE_NO_CONTACTAR") == "1"
 OBJETIVO_RECLAMO_MS = 25.0
 OBJETIVO_BANDEJA_MS = 100.0
 
@@ -108,8 +105,6 @@ def generar(casos: int) -> list[int]:
         "SELECT setval(pg_get_serial_sequence('deudor', 'id'), :n)",
         "SELECT setval(pg_get_serial_sequence('caso', 'id'), :n)",
     ]
-    if INDICE_PROPUESTO:
-        sentencias.append("CREATE INDEX ix_deudor_no_contactar ON deudor (id) WHERE no_contactar")
     with db.engine.begin() as conexion:
         for sentencia in sentencias:
             conexion.execute(text(sentencia), parametros)
@@ -263,7 +258,6 @@ def main() -> int:
     cifras = {
         "base_datos": "PostgreSQL (privado, durable)",
         "casos": CASOS,
-        "indice_propuesto_no_contactar": "sí" if INDICE_PROPUESTO else "no",
         "agentes": AGENTES,
         "generacion_s": round(generacion, 1),
         "reclamos": len(tiempos),

@@ -29,15 +29,15 @@ ROLES_QUE_SUPERVISAN = ("supervisor", "admin")
 
 
 def _condiciones(agente_id: int, etapa: str | None) -> list:
-    """The casos of the agent's bandeja. The deudor condition is a NOT EXISTS, not a join: with
-    a million deudores a join makes PostgreSQL hash the whole deudor table to count one
-    agent's bandeja, while the anti-join looks up only the agent's casos."""
+    """The casos of the agent's bandeja. The deudor condition is `deudor_id NOT IN (the few
+    no-contactar deudores)`, not a join nor a correlated NOT EXISTS: PostgreSQL reads the small
+    partial index ix_deudor_no_contactar once into a hashed subplan, instead of hashing a
+    million deudores (join) or probing the deudor table once per caso (NOT EXISTS)."""
     etapas = (etapa,) if etapa in ETAPAS_ABIERTAS else ETAPAS_ABIERTAS
     return [
         Caso.agente_id == agente_id,
         Caso.etapa.in_(etapas),
-        ~select(Deudor.id).where(Deudor.id == Caso.deudor_id, Deudor.no_contactar.is_(True))
-        .correlate(Caso).exists(),
+        Caso.deudor_id.not_in(select(Deudor.id).where(Deudor.no_contactar.is_(True))),
         Caso.en_disputa.is_(False),
     ]
 

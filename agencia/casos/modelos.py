@@ -47,7 +47,11 @@ class Caso(db.Model):
     __tablename__ = "caso"
     __table_args__ = (
         UniqueConstraint("acreedor_id", "deudor_id"),
-        Index("ix_caso_bandeja", "agente_id", "etapa", "prioridad"),
+        # Mi día's figures read only this index on PostgreSQL (index-only scan).
+        Index("ix_caso_bandeja", "agente_id", "etapa", "prioridad",
+              postgresql_include=["acreedor_id", "saldo", "en_disputa", "deudor_id"]),
+        # The bandeja table: an agent's casos best first, read in index order.
+        Index("ix_caso_agente_orden", "agente_id", "prioridad", "id"),
         # "Siguiente caso": the unclaimed casos of an agent, best first.
         Index("ix_caso_libre", "agente_id", "prioridad", "id",
               postgresql_where=text("reclamado_por IS NULL"),
