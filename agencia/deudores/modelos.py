@@ -2,7 +2,7 @@
 
 from datetime import time
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Time, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencia.extensiones import db
@@ -14,12 +14,7 @@ TIPOS_CONTACTO = ("telefono", "email", "direccion")
 
 class Deudor(db.Model):
     __tablename__ = "deudor"
-    __table_args__ = (
-        UniqueConstraint("tipo_documento", "numero_documento"),
-        # The few deudores nobody may contact, read whole by every bandeja query.
-        Index("ix_deudor_no_contactar", "id", postgresql_where=text("no_contactar"),
-              sqlite_where=text("no_contactar")),
-    )
+    __table_args__ = (UniqueConstraint("tipo_documento", "numero_documento"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tipo_documento: Mapped[str] = mapped_column(String(10))

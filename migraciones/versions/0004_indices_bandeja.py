@@ -1,11 +1,10 @@
-"""Bandeja indexes: ordered per agent, covering for Mi día's figures, no-contactar deudores
+"""Bandeja indexes: ordered per agent, and covering for Mi día's figures
 
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-23
 
 """
-import sqlalchemy as sa
 from alembic import op
 
 revision = '0004'
@@ -23,15 +22,9 @@ def upgrade():
                               postgresql_include=INCLUIDAS)
         batch_op.create_index('ix_caso_agente_orden', ['agente_id', 'prioridad', 'id'],
                               unique=False)
-    with op.batch_alter_table('deudor', schema=None) as batch_op:
-        batch_op.create_index('ix_deudor_no_contactar', ['id'], unique=False,
-                              postgresql_where=sa.text('no_contactar'),
-                              sqlite_where=sa.text('no_contactar'))
 
 
 def downgrade():
-    with op.batch_alter_table('deudor', schema=None) as batch_op:
-        batch_op.drop_index('ix_deudor_no_contactar')
     with op.batch_alter_table('caso', schema=None) as batch_op:
         batch_op.drop_index('ix_caso_agente_orden')
         batch_op.drop_index('ix_caso_bandeja')
