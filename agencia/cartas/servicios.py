@@ -48,6 +48,8 @@ def solicitar_carta(
         raise ErrorCarta("El caso no existe.")
     if caso.etapa not in ETAPAS_ABIERTAS:
         raise ErrorCarta(f"El caso está cerrado ({caso.nombre_etapa}): no se generan cartas.")
+    if caso.en_disputa:
+        raise ErrorCarta("El caso está en disputa: no se generan cartas hasta resolverla.")
     if caso.deudor.no_contactar:
         raise ErrorCarta("El deudor está marcado como «no contactar»: no se generan cartas.")
     carta = Carta(

@@ -46,6 +46,7 @@ def test_solicitar_crea_la_carta_pendiente_con_auditoria(escenario):
         (lambda caso: None, "La plantilla «inventada» no existe"),
         (lambda caso: setattr(caso, "etapa", "pagado"), "El caso está cerrado (Pagado)"),
         (lambda caso: setattr(caso.deudor, "no_contactar", True), "no contactar"),
+        (lambda caso: setattr(caso, "en_disputa", True), "El caso está en disputa"),
     ],
 )
 def test_solicitar_rechaza_con_mensaje_claro(escenario, preparar, mensaje):
