@@ -9,6 +9,7 @@ These functions flush; the request commits.
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from agencia.acreedores.modelos import Acreedor
 from agencia.auditoria.servicios import registrar
@@ -169,10 +170,17 @@ def politicas_de(acreedor_id: int) -> list[PoliticaPais]:
 
 
 def _fila_para_escribir(acreedor_id: int, pais: str) -> PoliticaAcreedor:
+    """The acreedor's row for the country, created if missing. Two admins saving a new
+    country at once: the second insert hits the unique constraint inside a savepoint and
+    reads the row the first one wrote, instead of failing the request."""
     fila = _fila(acreedor_id, pais)
     if fila is None:
-        fila = PoliticaAcreedor(acreedor_id=acreedor_id, pais=pais, ajustes={})
-        db.session.add(fila)
+        try:
+            with db.session.begin_nested():
+                fila = PoliticaAcreedor(acreedor_id=acreedor_id, pais=pais, ajustes={})
+                db.session.add(fila)
+        except IntegrityError:
+            fila = _fila(acreedor_id, pais)
     return fila
 
 

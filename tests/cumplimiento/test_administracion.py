@@ -227,3 +227,23 @@ def test_fila_guardada_que_ya_no_es_valida_se_muestra_y_no_se_aplica(cliente, mu
     [politica] = [p for p in politicas_de(acreedor.id) if p.pais == "CO"]
     assert politica.efectiva.max_por_dia == 1 and politica.errores
     assert cliente.get("/admin/politicas/").status_code == 200
+
+
+def test_fila_creada_a_la_vez_por_otro_admin_no_falla(crear_acreedor, monkeypatch):
+    """Two admins saving a new country at once: the second insert meets the unique constraint
+    and uses the row the first one wrote (simulated: the look-up misses a row that exists)."""
+    from agencia.cumplimiento import servicios as srv
+
+    acreedor = crear_acreedor("CARRERA")
+    db.session.add(PoliticaAcreedor(acreedor_id=acreedor.id, pais="CO", ajustes={}))
+    db.session.commit()
+    original, llamadas = srv._fila, []
+
+    def fila_que_llega_tarde(acreedor_id, pais):
+        llamadas.append(pais)
+        return None if len(llamadas) == 1 else original(acreedor_id, pais)
+
+    monkeypatch.setattr(srv, "_fila", fila_que_llega_tarde)
+    fila = srv._fila_para_escribir(acreedor.id, "CO")
+    assert fila.id is not None and len(llamadas) == 2
+    assert db.session.query(PoliticaAcreedor).count() == 1
