@@ -17,6 +17,7 @@ from agencia.casos.modelos import CANALES, Caso
 from agencia.cumplimiento import horario as h
 from agencia.cumplimiento.historial import contactos_previos
 from agencia.cumplimiento.motor import evaluar_canales
+from agencia.errores import EntradaInvalida
 from agencia.extensiones import db
 from agencia.tipos import ahora
 
@@ -26,13 +27,8 @@ MAXIMO_MOTIVO = 2000
 DIAS_RECIENTES = 7
 
 
-class DisputaInvalida(ValueError):
+class DisputaInvalida(EntradaInvalida):
     """A disputa change that cannot be made; `campo` names the offending input."""
-
-    def __init__(self, campo: str, mensaje: str):
-        super().__init__(mensaje)
-        self.campo = campo
-        self.mensaje = mensaje
 
 
 def zona(nombre: str | None) -> ZoneInfo:

@@ -16,6 +16,7 @@ from agencia.auditoria.servicios import registrar
 from agencia.cumplimiento.contexto import zona_de
 from agencia.cumplimiento.motor import politica_para
 from agencia.deudores.modelos import Contacto
+from agencia.errores import EntradaInvalida
 from agencia.extensiones import db
 from agencia.promesas.servicios import PromesaInvalida, crear_promesa, validar_promesa
 
@@ -27,11 +28,8 @@ DIAS_SIGUIENTE = {
 }
 
 
-class ResultadoInvalido(ValueError):
-    def __init__(self, campo: str, mensaje: str):
-        super().__init__(mensaje)
-        self.campo = campo
-        self.mensaje = mensaje
+class ResultadoInvalido(EntradaInvalida):
+    """An outcome whose own fields (promise, phone, callback) are missing or wrong."""
 
 
 @dataclass

@@ -27,6 +27,7 @@ from agencia.casos.resultados import (
 )
 from agencia.cumplimiento.motor import evaluar
 from agencia.deudores.modelos import Contacto, Deudor
+from agencia.errores import EntradaInvalida
 from agencia.extensiones import db
 from agencia.promesas.servicios import hoy_local
 from agencia.tenencia import restringir
@@ -36,13 +37,8 @@ MINIMO_BUSQUEDA = 3
 MAXIMO_NOTA = 2000
 
 
-class GestionInvalida(ValueError):
+class GestionInvalida(EntradaInvalida):
     """A gestion that cannot be recorded; `campo` names the offending input."""
-
-    def __init__(self, campo: str, mensaje: str):
-        super().__init__(mensaje)
-        self.campo = campo
-        self.mensaje = mensaje
 
 
 class ContactoBloqueado(GestionInvalida):

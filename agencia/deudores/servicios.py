@@ -15,6 +15,7 @@ from agencia.cumplimiento.horario import describir_horario
 from agencia.cumplimiento.motor import politica_para
 from agencia.cumplimiento.presets import PRESETS
 from agencia.deudores.modelos import Contacto, Deudor
+from agencia.errores import EntradaInvalida
 from agencia.extensiones import db
 
 ROLES_NO_CONTACTAR = ("supervisor", "admin")
@@ -27,13 +28,8 @@ CANALES_POR_TIPO = {
 MAXIMO_ZONA = 50
 
 
-class AjusteInvalido(ValueError):
+class AjusteInvalido(EntradaInvalida):
     """A deudor setting that cannot be saved; `campo` names the offending input."""
-
-    def __init__(self, campo: str, mensaje: str):
-        super().__init__(mensaje)
-        self.campo = campo
-        self.mensaje = mensaje
 
 
 def _nombres(canales) -> str:

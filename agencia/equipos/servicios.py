@@ -13,18 +13,14 @@ from agencia.acreedores.modelos import Acreedor
 from agencia.auditoria.servicios import registrar
 from agencia.auth.modelos import Usuario
 from agencia.equipos.modelos import Equipo, equipo_acreedor, equipo_agente
+from agencia.errores import EntradaInvalida
 from agencia.extensiones import db
 
 MAXIMO_NOMBRE = 120
 
 
-class EquipoInvalido(ValueError):
+class EquipoInvalido(EntradaInvalida):
     """Bad team data: `campo` names the form field, `mensaje` says what is wrong."""
-
-    def __init__(self, campo: str, mensaje: str):
-        super().__init__(mensaje)
-        self.campo = campo
-        self.mensaje = mensaje
 
 
 @dataclass

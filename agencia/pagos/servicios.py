@@ -19,6 +19,7 @@ from agencia.auditoria.servicios import registrar
 from agencia.bandejas.prioridad import actualizar_prioridad
 from agencia.casos.etapas import cambiar_etapa
 from agencia.casos.modelos import ETAPAS_ABIERTAS, Caso, Obligacion
+from agencia.errores import EntradaInvalida
 from agencia.extensiones import db
 from agencia.pagos.modelos import METODOS_PAGO, Pago
 from agencia.tipos import ahora
@@ -27,13 +28,8 @@ MAXIMO_REFERENCIA = 80
 CERO = Decimal("0")
 
 
-class PagoInvalido(ValueError):
+class PagoInvalido(EntradaInvalida):
     """A payment that cannot be recorded; `campo` names the offending input."""
-
-    def __init__(self, campo: str, mensaje: str):
-        super().__init__(mensaje)
-        self.campo = campo
-        self.mensaje = mensaje
 
 
 def _validar(caso: Caso, monto, fecha: date | None, metodo: str, referencia: str,

@@ -20,6 +20,7 @@ from agencia.acreedores.modelos import Acreedor
 from agencia.auditoria.servicios import registrar
 from agencia.bandejas.prioridad import actualizar_prioridad
 from agencia.casos.modelos import Caso
+from agencia.errores import EntradaInvalida
 from agencia.extensiones import db
 from agencia.pagos.modelos import Pago
 from agencia.promesas.modelos import Promesa
@@ -29,11 +30,8 @@ PLAZO_MAXIMO_DIAS = 60
 CERO = Decimal("0")
 
 
-class PromesaInvalida(ValueError):
-    def __init__(self, campo: str, mensaje: str):
-        super().__init__(mensaje)
-        self.campo = campo
-        self.mensaje = mensaje
+class PromesaInvalida(EntradaInvalida):
+    """A promise whose amount or date cannot be accepted."""
 
 
 def hoy_local() -> date:
