@@ -39,7 +39,6 @@ from agencia.extensiones import db
 from agencia.tenencia import obtener_o_404
 
 ROLES_QUE_EDITAN = ("supervisor", "admin", "agente")
-TIPOS = {"telefono": "Teléfono", "email": "Correo", "direccion": "Dirección"}
 
 
 def _pagina_contacto(caso: Caso, codigo: int = 200, enviado=None):
@@ -58,7 +57,6 @@ def _pagina_contacto(caso: Caso, codigo: int = 200, enviado=None):
         resumen=describir(politica),
         recientes=contactos_recientes(caso),
         canales=CANALES,
-        tipos=TIPOS,
         puede_editar=current_user.rol in ROLES_QUE_EDITAN,
         puede_supervisar=current_user.rol in ROLES_QUE_AUTORIZAN,
         form_contactos=[

@@ -9,7 +9,7 @@ from agencia.extensiones import db
 from agencia.tipos import FechaHoraUTC, ahora
 
 TIPOS_DOCUMENTO = ("CC", "CE", "NIT", "PAS", "TI", "RUT", "RFC", "CURP", "DNI", "RUC", "SSN")
-TIPOS_CONTACTO = ("telefono", "email", "direccion")
+TIPOS_CONTACTO = {"telefono": "Teléfono", "email": "Correo", "direccion": "Dirección"}
 
 
 class Deudor(db.Model):
@@ -55,3 +55,7 @@ class Contacto(db.Model):
     creado_en = mapped_column(FechaHoraUTC, default=ahora)
 
     deudor = relationship("Deudor", back_populates="contactos")
+
+    @property
+    def nombre_tipo(self) -> str:
+        return TIPOS_CONTACTO.get(self.tipo, self.tipo)
