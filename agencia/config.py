@@ -52,6 +52,8 @@ class Config:
 
     POR_PAGINA = 25
     AGENTE_META_GESTIONES_DIA = int(os.environ.get("AGENTE_META_GESTIONES_DIA", "60"))
+    # Seconds Mi día's casos and saldo figures are kept in Redis (0: computed every time).
+    CIFRAS_CACHE_S = int(os.environ.get("CIFRAS_CACHE_S", "60"))
 
 
 class ConfigPruebas(Config):
@@ -59,4 +61,5 @@ class ConfigPruebas(Config):
 
     TESTING = True
     SECRET_KEY = "pruebas"
+    CIFRAS_CACHE_S = 0
     RATELIMIT_LOGIN = "5 per minute"

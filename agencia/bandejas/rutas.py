@@ -32,7 +32,7 @@ def mi_dia():
     alcance = acreedor_del_usuario()
     etapa = request.args.get("etapa")
     etapa = etapa if etapa in ETAPAS_ABIERTAS else None
-    cifras = cifras_del_dia(agente.id, alcance)
+    cifras = cifras_del_dia(agente.id, alcance, fresco=request.args.get("actualizar") == "1")
     # The total comes from the figures (one grouped query), not from a second count.
     pagina = db.paginate(
         consulta_bandeja(agente.id, alcance, etapa),

@@ -20,10 +20,12 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from agencia.acreedores.modelos import Acreedor
 from agencia.auth.modelos import ROLES_PERSONAL, Usuario
+from agencia.bandejas import cache
 from agencia.casos.modelos import ETAPAS_ABIERTAS, Caso, Gestion
 from agencia.deudores.modelos import Deudor
 from agencia.extensiones import db
 from agencia.tenencia import restringir
+from agencia.tipos import ahora
 
 ROLES_QUE_SUPERVISAN = ("supervisor", "admin")
 
@@ -76,12 +78,27 @@ def inicio_del_dia(ahora_local: datetime | None = None) -> datetime:
     return datetime.combine(hoy, time.min, tzinfo=zona)
 
 
-def cifras_del_dia(agente_id: int, acreedor_id: int | None = None) -> dict:
+def cifras_del_dia(agente_id: int, acreedor_id: int | None = None, *,
+                   fresco: bool = False) -> dict:
     """Figures of "Mi día": casos in the bandeja (in all and per etapa, which also gives the
     table's page count without a second count), their saldo per currency, gestiones today.
 
-    Saldo is summed per currency: adding pesos to dollars would be a meaningless figure.
+    The casos and saldos come from a cache of up to a minute (`cache.py`; `fresco` skips it),
+    with "calculado_en" saying when; gestiones today are always counted live: they are the
+    agent's progress, which they watch move with each call.
     """
+    cifras = cache.cacheadas(agente_id, acreedor_id,
+                             lambda: _cartera(agente_id, acreedor_id), fresco)
+    gestiones = select(func.count(Gestion.id)).where(
+        Gestion.usuario_id == agente_id, Gestion.creado_en >= inicio_del_dia()
+    )
+    return {**cifras, "calculado_en": datetime.fromisoformat(cifras["calculado_en"]),
+            "gestiones_hoy": db.session.scalar(restringir(gestiones, Gestion, acreedor_id)) or 0}
+
+
+def _cartera(agente_id: int, acreedor_id: int | None) -> dict:
+    """Casos in the bandeja, per etapa, and their saldo per currency (adding pesos to dollars
+    would be a meaningless figure)."""
     grupos = (
         select(Caso.etapa, Caso.acreedor_id, func.count(Caso.id), func.sum(Caso.saldo))
         .where(*_condiciones(agente_id, None))
@@ -96,14 +113,11 @@ def cifras_del_dia(agente_id: int, acreedor_id: int | None = None) -> dict:
         por_etapa[etapa] = por_etapa.get(etapa, 0) + cantidad
         moneda = monedas[acreedor]
         por_moneda[moneda] = por_moneda.get(moneda, 0) + (total or 0)
-    gestiones = select(func.count(Gestion.id)).where(
-        Gestion.usuario_id == agente_id, Gestion.creado_en >= inicio_del_dia()
-    )
     return {
         "casos": sum(por_etapa.values()),
         "casos_por_etapa": por_etapa,
         "saldos": sorted(por_moneda.items()),
-        "gestiones_hoy": db.session.scalar(restringir(gestiones, Gestion, acreedor_id)) or 0,
+        "calculado_en": ahora().isoformat(),
     }
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from agencia.acreedores.modelos import Acreedor
 from agencia.auditoria.servicios import registrar
 from agencia.auth.modelos import Usuario
+from agencia.bandejas import cache
 from agencia.bandejas.modelos import SesionTrabajo
 from agencia.casos.modelos import ETAPAS_ABIERTAS, Caso
 from agencia.equipos.servicios import acreedores_por_agente
@@ -55,7 +56,8 @@ def _casos(caso_ids) -> list:
     if not ids:
         raise ReasignacionInvalida("No hay casos seleccionados.")
     filas = db.session.execute(
-        select(Caso.id, Caso.acreedor_id, Caso.saldo, Caso.etapa).where(Caso.id.in_(ids))
+        select(Caso.id, Caso.acreedor_id, Caso.agente_id, Caso.saldo, Caso.etapa)
+        .where(Caso.id.in_(ids))
         .order_by(Caso.id)
     ).all()
     if len(filas) != len(ids):
@@ -121,6 +123,8 @@ def reasignar(caso_ids, agente_id: int, usuario, motivo: str | None = None) -> i
     usuario_id = getattr(usuario, "id", usuario)
     movidos = sum(_mover(c.id, c.acreedor_id, agente.id, usuario_id, motivo) for c in casos)
     db.session.flush()
+    # Both sides' Mi día figures change now, not when their cache expires.
+    cache.olvidar(agente.id, *{c.agente_id for c in casos})
     _expirar(c.id for c in casos)
     return movidos
 

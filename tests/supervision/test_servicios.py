@@ -141,3 +141,30 @@ def test_agente_ausente_reparte_sus_casos_abiertos(agencia, crear_caso):
     assert _duenos([cerrado]) == {cerrado.id: agencia.ana.id}
     assert all(e.despues["motivo"] == "Agente ausente: Ana Agente" for e in _auditorias())
     assert len(_auditorias()) == 5
+
+
+def test_cifras_de_mi_dia_en_cache_hasta_actualizar_o_reasignar(app, cliente, agencia,
+                                                               crear_caso, monkeypatch):
+    """With the cache on (as in production), Mi día's casos figure is kept for a minute;
+    "Actualizar cifras" recomputes it, and a reassignment updates both agents at once."""
+    import re
+
+    from tests.conftest import ingresar
+
+    monkeypatch.setitem(app.config, "CIFRAS_CACHE_S", 60)
+    primero = crear_caso(agencia.acme, agencia.ana)
+    ingresar(cliente, "ana")
+
+    def casos_en_bandeja(url="/mi-dia"):
+        html = cliente.get(url).get_data(as_text=True)
+        assert "Casos y saldo calculados el" in html
+        return int(re.search(r'class="valor">([\d.]+)</span><span class="rotulo">Casos en la '
+                             r"bandeja", html).group(1).replace(".", ""))
+
+    assert casos_en_bandeja() == 1
+    crear_caso(agencia.acme, agencia.ana)
+    assert casos_en_bandeja() == 1  # kept from the first request
+    assert casos_en_bandeja("/mi-dia?actualizar=1") == 2
+    reasignar([primero.id], agencia.beto.id, agencia.supervisor)
+    db.session.commit()
+    assert casos_en_bandeja() == 1
