@@ -1,6 +1,7 @@
 """Imports every model so SQLAlchemy and Alembic see the whole schema."""
 
 from agencia.acreedores.modelos import Acreedor
+from agencia.acuerdos.modelos import Acuerdo, Cuota, Mandato
 from agencia.asignaciones.modelos import LoteAsignacion
 from agencia.auditoria.modelos import Auditoria
 from agencia.auth.modelos import Usuario
@@ -10,10 +11,19 @@ from agencia.casos.modelos import CambioEtapa, Caso, Gestion, Obligacion
 from agencia.cumplimiento.modelos import PoliticaAcreedor
 from agencia.deudores.modelos import Contacto, Deudor
 from agencia.equipos.modelos import Equipo
-from agencia.pagos.modelos import Pago
+from agencia.honorarios.modelos import Honorario, TarifaHonorario
+from agencia.pagos.modelos import AbonoCuota, ImputacionPago, LotePagos, Pago
 from agencia.promesas.modelos import Promesa
 
 __all__ = [
+    "AbonoCuota",
+    "Acuerdo",
+    "Cuota",
+    "Honorario",
+    "ImputacionPago",
+    "LotePagos",
+    "Mandato",
+    "TarifaHonorario",
     "CambioEtapa",
     "Equipo",
     "Pago",

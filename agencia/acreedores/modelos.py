@@ -31,6 +31,11 @@ class Acreedor(db.Model):
     pesos_prioridad: Mapped[dict | None] = mapped_column(JSON)
     # Days after a promise's date before it is declared broken.
     dias_gracia_promesa: Mapped[int] = mapped_column(default=2, server_default="2")
+    # Days after a cuota's date before the acuerdo is declared broken.
+    dias_gracia_cuota: Mapped[int] = mapped_column(default=5, server_default="5")
+    # Order in which a payment covers each obligacion's components (None: gastos,
+    # intereses, capital — pagos.modelos.ORDEN_IMPUTACION_DEFECTO).
+    orden_imputacion: Mapped[list | None] = mapped_column(JSON)
     creado_en = mapped_column(FechaHoraUTC, default=ahora)
 
     def __repr__(self) -> str:

@@ -100,6 +100,13 @@ class Caso(db.Model):
         return ETAPAS.get(self.etapa, self.etapa)
 
 
+def _placed(componente: str):
+    """Column default: the component as placed (saldo_capital starts as the capital)."""
+    def defecto(contexto):
+        return contexto.get_current_parameters().get(componente) or 0
+    return defecto
+
+
 class Obligacion(db.Model):
     __tablename__ = "obligacion"
     __table_args__ = (UniqueConstraint("acreedor_id", "referencia"),)
@@ -117,6 +124,14 @@ class Obligacion(db.Model):
     intereses = mapped_column(Dinero, default=0, nullable=False)
     gastos = mapped_column(Dinero, default=0, nullable=False)
     saldo = mapped_column(Dinero, nullable=False)
+    # What is still owed of each component; saldo is always their sum. A new obligacion
+    # owes what was placed.
+    saldo_capital = mapped_column(Dinero, nullable=False, default=_placed("capital"),
+                                  server_default="0")
+    saldo_intereses = mapped_column(Dinero, nullable=False, default=_placed("intereses"),
+                                    server_default="0")
+    saldo_gastos = mapped_column(Dinero, nullable=False, default=_placed("gastos"),
+                                 server_default="0")
     creado_en = mapped_column(FechaHoraUTC, default=ahora)
     actualizado_en = mapped_column(FechaHoraUTC, default=ahora, onupdate=ahora)
 

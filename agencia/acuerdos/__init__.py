@@ -1,0 +1,1 @@
+"""Negotiation: the acreedor's mandate, payment plans and early-payment offers, approvals."""
