@@ -13,15 +13,18 @@ VALORES (or, for a route a cliente may legitimately use with its own ids, to COM
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from agencia.acuerdos.modelos import Acuerdo, Cuota
 from agencia.asignaciones.modelos import LoteAsignacion
 from agencia.cartas.modelos import Carta
 from agencia.casos.modelos import Gestion
 from agencia.equipos.modelos import Equipo
 from agencia.extensiones import db
+from agencia.pagos.modelos import LotePagos, Pago
 from tests.conftest import ingresar, token_csrf
 
 
@@ -39,6 +42,9 @@ class Mundo:
     lote_id: int
     usuario_id: int
     equipo_id: int
+    acuerdo_id: int
+    pago_id: int
+    lote_pagos_id: int
 
 
 # Route argument name -> which of A's ids to put in it.
@@ -53,6 +59,9 @@ VALORES = {
     "acreedor_id": lambda m: m.acreedor_id,
     "usuario_id": lambda m: m.usuario_id,
     "equipo_id": lambda m: m.equipo_id,
+    "acuerdo_id": lambda m: m.acuerdo_id,
+    "pago_id": lambda m: m.pago_id,
+    "lote_pagos_id": lambda m: m.lote_pagos_id,
     "pais": lambda m: "CO",  # contact policy administration: a country preset, not tenant data
 }
 # Endpoints whose arguments are not tenant data.
@@ -110,13 +119,23 @@ def mundo(crear_acreedor, crear_usuario, crear_caso) -> Mundo:
     equipo = Equipo(nombre="Equipo A")
     equipo.agentes, equipo.acreedores = [crear_usuario("agente-equipo")], [a]
     crear_usuario("forastero")  # an agent in no team, assigned nothing
-    db.session.add_all([gestion, carta, lote, equipo])
+    acuerdo = Acuerdo(
+        acreedor_id=a.id, caso_id=caso.id, tipo="plan", estado="pendiente_acreedor",
+        moneda="COP", deuda_capital=caso.saldo, deuda_intereses=0, deuda_gastos=0,
+        quita_capital=0, quita_intereses=0, quita_gastos=0, total_acordado=caso.saldo,
+        numero_cuotas=1, primera_fecha=date(2030, 1, 1), nivel_aprobacion="acreedor")
+    acuerdo.cuotas = [Cuota(numero=1, fecha=date(2030, 1, 1), monto=caso.saldo)]
+    pago = Pago(acreedor_id=a.id, caso_id=caso.id, monto=1000, fecha=date(2026, 1, 2),
+                referencia_bancaria="REF-A", moneda="COP")
+    lote_pagos = LotePagos(acreedor_id=a.id, archivo="banco.csv", sha256="0" * 64)
+    db.session.add_all([gestion, carta, lote, equipo, acuerdo, pago, lote_pagos])
     db.session.commit()
     return Mundo(
         acreedor_id=a.id, caso_id=caso.id, deudor_id=caso.deudor_id,
         obligacion_id=caso.obligaciones[0].id, contacto_id=caso.deudor.contactos[0].id,
         gestion_id=gestion.id, carta_id=carta.id, lote_id=lote.id, usuario_id=cliente_a.id,
-        equipo_id=equipo.id,
+        equipo_id=equipo.id, acuerdo_id=acuerdo.id, pago_id=pago.id,
+        lote_pagos_id=lote_pagos.id,
     )
 
 
