@@ -24,6 +24,7 @@ from agencia.tipos import ahora
 SISTEMA = "sistema"
 AGENTES = frozenset({"agente", "supervisor", "admin"})
 SUPERVISORES = frozenset({"supervisor", "admin"})
+SOLO_SISTEMA = frozenset({SISTEMA})
 ETAPAS_CERRADAS = ("pagado", "incobrable", "devuelto")
 MINIMO_MOTIVO = 10
 MAXIMO_MOTIVO = 2000
@@ -45,10 +46,16 @@ class Transicion:
 def _tabla() -> dict[tuple[str, str], Transicion]:
     filas = [
         Transicion("prejuridico", "negociacion", AGENTES, False, "Pasar a negociación"),
-        Transicion("negociacion", "acuerdo", AGENTES, False, "Registrar acuerdo"),
-        Transicion("acuerdo", "negociacion", AGENTES, True, "Volver a negociación (acuerdo roto)"),
+        # A caso enters and leaves acuerdo with its acuerdo de pago (agencia.acuerdos): when
+        # the plan is concluded or approved, broken, expired or annulled — never by hand.
+        Transicion("prejuridico", "acuerdo", SOLO_SISTEMA, False, "Acuerdo de pago vigente"),
+        Transicion("negociacion", "acuerdo", SOLO_SISTEMA, False, "Acuerdo de pago vigente"),
+        Transicion("acuerdo", "negociacion", SOLO_SISTEMA, True, "Volver a negociación"),
         Transicion("juridico", "acuerdo", SUPERVISORES | {"abogado"}, True, "Acuerdo judicial"),
     ]
+    # A reversed payment (returned transfer) reopens the caso it had closed.
+    filas += [Transicion("pagado", hacia, SOLO_SISTEMA, True, "Reabrir (pago reversado)")
+              for hacia in ETAPAS_ABIERTAS]
     for desde in ("prejuridico", "negociacion", "acuerdo"):
         filas.append(Transicion(desde, "juridico", SUPERVISORES, True, "Remitir a jurídico"))
     for desde in ETAPAS_ABIERTAS:
@@ -63,7 +70,15 @@ def _tabla() -> dict[tuple[str, str], Transicion]:
 
 TRANSICIONES = _tabla()
 NOMBRES_ROL = {"agente": "agentes", "supervisor": "supervisores", "admin": "administradores",
-               "abogado": "abogados", SISTEMA: "el sistema (pagos)"}
+               "abogado": "abogados", SISTEMA: "el sistema (pagos y acuerdos)"}
+
+
+MENSAJES_SOLO_SISTEMA = {
+    "acuerdo": "El caso pasa a Acuerdo cuando un acuerdo de pago queda vigente: propóngalo en "
+               "el panel «Acuerdo de pago» del caso.",
+    "negociacion": "El caso vuelve a Negociación cuando su acuerdo de pago se incumple o se "
+                   "anula (panel «Acuerdo de pago»).",
+}
 
 
 class TransicionInvalida(ValueError):
@@ -100,6 +115,11 @@ def validar(caso: Caso, hacia: str, usuario, motivo: str | None) -> Transicion:
     if hacia not in ETAPAS:
         raise TransicionInvalida(f"La etapa «{hacia}» no existe. " + _posibles(desde, usuario))
     transicion = TRANSICIONES.get((desde, hacia))
+    if desde in ETAPAS_CERRADAS and rol != SISTEMA:
+        raise TransicionInvalida(f"El caso está cerrado ({ETAPAS[desde]}): no cambia de etapa.")
+    if transicion is not None and transicion.roles == SOLO_SISTEMA and rol != SISTEMA:
+        explicacion = MENSAJES_SOLO_SISTEMA.get(hacia, "Este cambio de etapa lo hace el sistema.")
+        raise TransicionInvalida(f"{explicacion} {_posibles(desde, usuario)}")
     if transicion is None:
         if desde in ETAPAS_CERRADAS:
             raise TransicionInvalida(

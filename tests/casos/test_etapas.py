@@ -31,8 +31,7 @@ def _cambios() -> int:
 
 
 PERMITIDAS = [
-    ("prejuridico", "negociacion", "agente"), ("negociacion", "acuerdo", "agente"),
-    ("acuerdo", "negociacion", "agente"), ("negociacion", "juridico", "supervisor"),
+    ("prejuridico", "negociacion", "agente"), ("negociacion", "juridico", "supervisor"),
     ("acuerdo", "juridico", "admin"), ("juridico", "acuerdo", "abogado"),
     ("prejuridico", "pagado", "supervisor"), ("juridico", "incobrable", "abogado"),
     ("negociacion", "incobrable", "supervisor"), ("acuerdo", "devuelto", "admin"),
@@ -58,11 +57,25 @@ PROHIBIDAS = [
     ("negociacion", "devuelto", "agente", "solo lo pueden hacer"),
     ("prejuridico", "pagado", "agente", "solo lo pueden hacer"),
     ("prejuridico", "negociacion", "abogado", "solo lo pueden hacer"),
-    ("prejuridico", "acuerdo", "supervisor", "No se puede pasar de Prejurídico a Acuerdo"),
+    ("prejuridico", "acuerdo", "supervisor", "cuando un acuerdo de pago queda vigente"),
+    ("negociacion", "acuerdo", "agente", "propóngalo en el panel «Acuerdo de pago»"),
+    ("acuerdo", "negociacion", "admin", "cuando su acuerdo de pago se incumple o se anula"),
+    ("prejuridico", "mediacion", "admin", "no existe"),
     ("juridico", "negociacion", "admin", "No se puede pasar"),
     ("pagado", "negociacion", "admin", "El caso está cerrado"),
     ("prejuridico", "inventada", "admin", "no existe"),
 ]
+
+
+def test_el_sistema_mueve_a_acuerdo_y_reabre_un_caso_pagado(equipo):
+    """The acuerdo and payment services move a caso (usuario None), with a reason."""
+    _, nuevo_caso = equipo
+    caso = nuevo_caso("negociacion")
+    assert cambiar_etapa(caso, "acuerdo", None).hacia == "acuerdo"
+    assert cambiar_etapa(caso, "negociacion", None, "Acuerdo incumplido: cuota 2").usuario_id is None
+    pagado = nuevo_caso("pagado")
+    assert cambiar_etapa(pagado, "acuerdo", None, "Pago R-1 reversado").hacia == "acuerdo"
+    db.session.commit()
 
 
 @pytest.mark.parametrize(("desde", "hacia", "rol", "mensaje"), PROHIBIDAS)
