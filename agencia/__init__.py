@@ -30,6 +30,7 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     login_manager.session_protection = "strong"
 
     from agencia import modelos  # noqa: F401  (registers every model)
+    from agencia.acuerdos.rutas import bp as acuerdos_bp
     from agencia.asignaciones.rutas import bp as asignaciones_bp
     from agencia.auth.rutas import bp as auth_bp
     from agencia.bandejas.rutas import bp as bandejas_bp
@@ -37,12 +38,15 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     from agencia.casos.rutas import bp as casos_bp
     from agencia.cumplimiento.rutas import bp as politicas_bp
     from agencia.equipos.rutas import bp as equipos_bp
+    from agencia.honorarios.rutas import bp as honorarios_bp
+    from agencia.pagos.rutas import bp as pagos_bp
     from agencia.portal.rutas import bp as portal_bp
     from agencia.salud.rutas import bp as salud_bp
     from agencia.supervision.rutas import bp as supervision_bp
 
     for bp in (auth_bp, bandejas_bp, casos_bp, cartas_bp, asignaciones_bp, portal_bp, salud_bp,
-               politicas_bp, equipos_bp, supervision_bp):
+               politicas_bp, equipos_bp, supervision_bp, acuerdos_bp, pagos_bp,
+               honorarios_bp):
         app.register_blueprint(bp)
 
     from agencia.cli import registrar_comandos

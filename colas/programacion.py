@@ -49,6 +49,13 @@ PERIODICOS: tuple[Periodico, ...] = (
         funcion="colas.trabajos.promesas.evaluar_promesas_diario",
         cada=timedelta(hours=1),
     ),
+    # Vigente acuerdos with a cuota overdue past the grace days break (incumplido); unpaid
+    # pronto pago offers expire (vencido); the caso returns to negociacion. Idempotent.
+    Periodico(
+        id="acuerdos_evaluar",
+        funcion="colas.trabajos.acuerdos.evaluar_acuerdos_job",
+        cada=timedelta(hours=1),
+    ),
     # Bandeja priority scores move with the clock (days past due, callbacks due, contactable
     # now): recomputed in batches of 1,000 casos.
     Periodico(

@@ -115,6 +115,11 @@ class Acuerdo(db.Model):
     carta_id: Mapped[int | None] = mapped_column(ForeignKey("carta.id"))
 
     caso = relationship("Caso")
+    acreedor = relationship("Acreedor")
+    creador = relationship("Usuario", foreign_keys=[creado_por])
+    supervisor = relationship("Usuario", foreign_keys=[supervisor_id])
+    acreedor_usuario = relationship("Usuario", foreign_keys=[acreedor_usuario_id])
+    carta = relationship("Carta")
     cuotas = relationship("Cuota", back_populates="acuerdo", order_by="Cuota.numero",
                           cascade="all, delete-orphan")
 
@@ -137,6 +142,39 @@ class Acuerdo(db.Model):
     @property
     def nombre_tipo(self) -> str:
         return TIPOS_ACUERDO.get(self.tipo, self.tipo)
+
+    @property
+    def nombre_nivel(self) -> str:
+        return NIVELES_APROBACION.get(self.nivel_aprobacion, self.nivel_aprobacion)
+
+    @property
+    def nombre_frecuencia(self) -> str:
+        return FRECUENCIAS.get(self.frecuencia, self.frecuencia)
+
+    @property
+    def abierto(self) -> bool:
+        return self.estado in ESTADOS_ABIERTOS
+
+    @property
+    def quita_pct(self):
+        """The total quita as a % of the debt snapshot (2 decimals)."""
+        if not self.deuda_total:
+            return Decimal("0")
+        return (self.quita_total * 100 / self.deuda_total).quantize(Decimal("0.01"))
+
+    @property
+    def filas_quita(self) -> list[tuple[str, Decimal, Decimal]]:
+        """(component, debt, quita) rows and the total, for the quita table."""
+        return [("Capital", self.deuda_capital, self.quita_capital),
+                ("Intereses", self.deuda_intereses, self.quita_intereses),
+                ("Gastos", self.deuda_gastos, self.quita_gastos),
+                ("Total", self.deuda_total, self.quita_total)]
+
+    @property
+    def quien_aprueba(self) -> str | None:
+        """Who must act next, for the panels and lists (None when nobody)."""
+        return {"pendiente_supervisor": "Un supervisor",
+                "pendiente_acreedor": "El acreedor (en el portal)"}.get(self.estado)
 
 
 class Cuota(db.Model):

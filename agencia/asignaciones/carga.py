@@ -4,8 +4,9 @@ then deudores, contactos, casos and obligaciones are created or updated in one f
 Rules (DISENO §5): the rows of one deudor join the acreedor's one caso with that deudor;
 deudores are shared across acreedores (one per document); a contacto is added only when the
 deudor does not have it yet; an obligacion placed again with other amounts or due date is
-updated. An obligacion's saldo moves by the change in what was placed (capital + intereses +
-gastos), so payments already applied to it are kept.
+updated. Each component's saldo (saldo_capital, saldo_intereses, saldo_gastos) moves by the
+change in what was placed of it, never below zero, and saldo stays their sum, so payments
+already applied to it are kept.
 """
 
 from collections import defaultdict
@@ -25,6 +26,7 @@ CERO = Decimal("0.00")
 CONSENTIMIENTOS = {"telefono": ["llamada", "sms", "whatsapp"], "email": ["email"],
                    "direccion": ["carta"]}
 TIPOS_PERSONA_JURIDICA = ("NIT", "RUC")
+COMPONENTES = ("capital", "intereses", "gastos")
 CAMPOS_ACTUALIZABLES = ("capital", "intereses", "gastos", "fecha_vencimiento",
                         "numero_factura", "producto")
 
@@ -146,14 +148,26 @@ def actualizar_obligacion(obligacion: Obligacion, fila: FilaValida) -> tuple[dic
     if not cambios:
         return None
     antes = {campo: getattr(obligacion, campo) for campo in cambios}
-    colocado_antes = obligacion.capital + obligacion.intereses + obligacion.gastos
+    colocados = {c: getattr(obligacion, c) for c in COMPONENTES}
+    saldos = {c: getattr(obligacion, f"saldo_{c}") for c in COMPONENTES}
     for campo, valor in cambios.items():
         setattr(obligacion, campo, valor)
-    diferencia = obligacion.capital + obligacion.intereses + obligacion.gastos - colocado_antes
-    if diferencia:
+    # Each component's saldo moves by the change in what was placed of it (never below 0),
+    # so what payments already covered stays covered; saldo is always their sum.
+    for componente, colocado_antes in colocados.items():
+        diferencia = getattr(obligacion, componente) - colocado_antes
+        if diferencia:
+            setattr(obligacion, f"saldo_{componente}",
+                    max(saldos[componente] + diferencia, CERO))
+    diferencia = sum(getattr(obligacion, c) for c in COMPONENTES) - sum(colocados.values())
+    if sum(saldos.values()) == obligacion.saldo:
+        saldo = sum(getattr(obligacion, f"saldo_{c}") for c in COMPONENTES)
+    else:  # components not split yet (older data): move the total as before
+        saldo = max(obligacion.saldo + diferencia, CERO)
+    if saldo != obligacion.saldo:
         antes["saldo"] = obligacion.saldo
-        obligacion.saldo = max(obligacion.saldo + diferencia, CERO)
-        cambios["saldo"] = obligacion.saldo
+        obligacion.saldo = saldo
+        cambios["saldo"] = saldo
     return antes, cambios
 
 

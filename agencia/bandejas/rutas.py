@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from agencia.acuerdos.servicios import propuestas_en_aprobacion
 from agencia.auth.acceso import personal_requerido
 from agencia.bandejas import mi_dia as secciones
 from agencia.bandejas.reclamo import reclamar_siguiente
@@ -52,6 +53,7 @@ def mi_dia():
         promesas_hoy=secciones.promesas_que_vencen_hoy(agente.id, alcance, etapa),
         llamadas_hoy=secciones.llamadas_de_hoy(agente.id, alcance, etapa),
         incumplidas=secciones.promesas_incumplidas(agente.id, alcance, etapa),
+        acuerdos_en_aprobacion=propuestas_en_aprobacion(agente.id),
         contactable=secciones.contactabilidad(pagina.items),
         pagina=pagina,
         etapa=etapa,

@@ -8,7 +8,12 @@ from agencia.tipos import FechaHoraUTC, ahora
 
 PLANTILLAS_CARTA = {
     "recordatorio_amistoso": "Recordatorio amistoso",
+    "acuerdo_pago": "Acuerdo de pago",
+    "paz_y_salvo": "Paz y salvo",
 }
+# Offered in the caso page's list; acuerdo_pago and paz_y_salvo have buttons of their own
+# (they need an acuerdo, or a caso pagado).
+PLANTILLAS_A_ELECCION = ("recordatorio_amistoso",)
 ESTADOS_CARTA = {
     "pendiente": "En cola",
     "generando": "Generando",

@@ -17,6 +17,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 from agencia import formato
+from agencia.cartas import documentos
 from agencia.config import RAIZ
 
 CARPETA = RAIZ / "plantillas" / "cartas"
@@ -78,7 +79,7 @@ def contexto(carta, caso, ahora: datetime | None = None) -> dict:
         for o in caso.obligaciones
         if o.saldo > 0
     ]
-    return {
+    datos = {
         "agencia": datos_agencia(),
         "acreedor": {
             "nombre": acreedor.nombre,
@@ -102,6 +103,9 @@ def contexto(carta, caso, ahora: datetime | None = None) -> dict:
         "fecha_larga": format_date(hoy, format="long", locale="es_CO"),
         "parametros": dict(carta.parametros or {}),
     }
+    # acuerdo_pago and paz_y_salvo add their own data (raises ErrorCarta when it is wrong).
+    datos.update(documentos.contexto_adicional(carta, caso))
+    return datos
 
 
 def papel_de(pais: str) -> str:

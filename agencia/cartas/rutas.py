@@ -21,7 +21,8 @@ from flask_login import current_user
 
 from agencia.auditoria.servicios import registrar
 from agencia.auth.acceso import personal_requerido
-from agencia.cartas.modelos import PLANTILLAS_CARTA, Carta
+from agencia.cartas import documentos
+from agencia.cartas.modelos import PLANTILLAS_A_ELECCION, PLANTILLAS_CARTA, Carta
 from agencia.cartas.servicios import (
     CartaSinCola,
     ErrorCarta,
@@ -29,7 +30,7 @@ from agencia.cartas.servicios import (
     ruta_archivo,
     solicitar_carta,
 )
-from agencia.casos.modelos import Caso
+from agencia.casos.modelos import ETAPAS_ABIERTAS, Caso
 from agencia.extensiones import db
 from agencia.tenencia import obtener_o_404
 
@@ -38,8 +39,14 @@ bp = Blueprint("cartas", __name__)
 
 @bp.app_context_processor
 def _plantillas_carta():
-    """The panel partial (included in the caso page) lists the templates to choose from."""
-    return {"plantillas_carta": PLANTILLAS_CARTA}
+    """The panel partial (included in the caso page) lists the templates to choose from;
+    the acuerdo letter and the paz y salvo have buttons of their own. The acuerdo lookup is
+    a function, so it runs only when the panel is rendered."""
+    return {
+        "plantillas_carta": {c: PLANTILLAS_CARTA[c] for c in PLANTILLAS_A_ELECCION},
+        "cartas_etapas_abiertas": ETAPAS_ABIERTAS,
+        "acuerdo_vigente_para_carta": documentos.acuerdo_vigente_id,
+    }
 
 
 def _rechazo(mensaje: str, codigo: int = 400):
@@ -55,8 +62,12 @@ def _rechazo(mensaje: str, codigo: int = 400):
 def solicitar(caso_id: int):
     caso = obtener_o_404(Caso, caso_id)
     plantilla = (request.form.get("plantilla") or "").strip()
+    parametros = {}
+    if plantilla == "acuerdo_pago":
+        # Checked by the service: an acuerdo of this caso (already tenant-checked).
+        parametros["acuerdo_id"] = (request.form.get("acuerdo_id") or "").strip()
     try:
-        carta = solicitar_carta(caso.id, plantilla, current_user.id)
+        carta = solicitar_carta(caso.id, plantilla, current_user.id, parametros)
     except ErrorCarta as error:
         db.session.rollback()
         return _rechazo(str(error))

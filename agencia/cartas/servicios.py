@@ -18,7 +18,8 @@ from jinja2 import TemplateError
 from sqlalchemy import select
 
 from agencia.auditoria.servicios import registrar
-from agencia.cartas import plantillas
+from agencia.cartas import documentos, plantillas
+from agencia.cartas.errores import CartaSinCola, ErrorCarta
 from agencia.cartas.modelos import PLANTILLAS_CARTA, Carta
 from agencia.cartas.pdf import ErrorPdf, html_a_pdf
 from agencia.casos.modelos import ETAPAS_ABIERTAS, Caso, Gestion
@@ -27,36 +28,38 @@ from agencia.tipos import ahora
 from colas.conexion import ColaNoDisponible, encolar
 
 ESTADOS_EN_CURSO = ("pendiente", "generando")
-
-
-class ErrorCarta(Exception):
-    """A letter cannot be requested or generated; the message is for the user."""
-
-
-class CartaSinCola(ErrorCarta):
-    """The carta is saved (pendiente) but Redis did not take the job."""
+# Documents the deudor is entitled to: generated for a closed caso (paz y salvo: only for a
+# pagado one, see documentos.validar_solicitud), in disputa or no-contactar alike. Making the
+# document is not contacting the deudor; sending it goes through the contact policy (issue 7).
+PLANTILLAS_DE_DERECHO = ("paz_y_salvo",)
 
 
 def solicitar_carta(
     caso_id: int, plantilla: str, usuario_id: int | None, parametros: dict | None = None
 ) -> Carta:
-    """Creates the carta, pendiente, with its audit entry. The caller commits, then queues."""
+    """Creates the carta, pendiente, with its audit entry. The caller commits, then queues.
+
+    Plantillas and their parametros: "recordatorio_amistoso" ({}), "acuerdo_pago"
+    ({"acuerdo_id": id of an acuerdo of this caso}), "paz_y_salvo" ({}, caso pagado only).
+    """
     if plantilla not in PLANTILLAS_CARTA:
         raise ErrorCarta(f"La plantilla «{plantilla}» no existe. Elija una de la lista.")
     caso = db.session.get(Caso, caso_id)
     if caso is None:
         raise ErrorCarta("El caso no existe.")
-    if caso.etapa not in ETAPAS_ABIERTAS:
-        raise ErrorCarta(f"El caso está cerrado ({caso.nombre_etapa}): no se generan cartas.")
-    if caso.en_disputa:
-        raise ErrorCarta("El caso está en disputa: no se generan cartas hasta resolverla.")
-    if caso.deudor.no_contactar:
-        raise ErrorCarta("El deudor está marcado como «no contactar»: no se generan cartas.")
+    if plantilla not in PLANTILLAS_DE_DERECHO:
+        if caso.etapa not in ETAPAS_ABIERTAS:
+            raise ErrorCarta(f"El caso está cerrado ({caso.nombre_etapa}): no se generan cartas.")
+        if caso.en_disputa:
+            raise ErrorCarta("El caso está en disputa: no se generan cartas hasta resolverla.")
+        if caso.deudor.no_contactar:
+            raise ErrorCarta("El deudor está marcado como «no contactar»: no se generan cartas.")
+    parametros = documentos.validar_solicitud(caso, plantilla, parametros)
     carta = Carta(
         acreedor_id=caso.acreedor_id,
         caso_id=caso.id,
         plantilla=plantilla,
-        parametros=dict(parametros or {}),
+        parametros=parametros,
         estado="pendiente",
         progreso=0,
         solicitado_por=usuario_id,
@@ -178,6 +181,13 @@ def _terminar(carta: Carta, pdf: bytes) -> Carta:
             "saliente",
             "carta_generada",
             nota_gestion(carta),
+            # The acuerdo letter and the paz y salvo leave the caso's next action as it is
+            # (the acuerdo's schedule sets it; a closed caso has none to suggest).
+            proxima_accion=(
+                carta.caso.proxima_accion
+                if carta.plantilla in documentos.PLANTILLAS_DOCUMENTO
+                else None
+            ),
             # The letter was checked when requested; routing every automated send through
             # the contact policy engine (waiting for the next allowed moment) is issue 7.
             verificar_politica=False,

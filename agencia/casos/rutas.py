@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
+from agencia.acuerdos.panel import panel_acuerdo
 from agencia.auth.acceso import personal_requerido
 from agencia.cartas.servicios import cartas_del_caso
 from agencia.casos.contacto import ROLES_QUE_AUTORIZAN, estado_contacto, hora_local
@@ -82,7 +83,7 @@ def pagina_caso(caso: Caso, codigo: int = 200, **formularios):
         formulario=formularios.get("formulario") or formulario_gestion(caso),
         form_etapa=formularios.get("form_etapa") or formulario_etapa(caso, formdata=None),
         form_pago=formularios.get("form_pago") or FormularioPago(
-            formdata=None, fecha=hoy_local()),
+            formdata=None, fecha=hoy_local(), moneda=caso.acreedor.moneda),
         transiciones=transiciones,
         motivo_requerido=[t.nombre_hacia for t in transiciones if t.motivo],
         obligaciones=caso.obligaciones,
@@ -97,6 +98,7 @@ def pagina_caso(caso: Caso, codigo: int = 200, **formularios):
         volver_local=hora_local(volver, estado.zona_horaria) if volver else None,
         puede_autorizar=current_user.rol in ROLES_QUE_AUTORIZAN,
         puede_pagar=current_user.rol in ROLES_QUE_PAGAN,
+        panel_acuerdo=formularios.get("panel_acuerdo") or panel_acuerdo(caso),
     ), codigo
 
 

@@ -5,6 +5,7 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from agencia.auth.acceso import personal_requerido, rol_requerido
+from agencia.cartas.servicios import CartaSinCola, encolar_carta
 from agencia.casos.etapas import TransicionInvalida, cambiar_etapa
 from agencia.casos.modelos import ETAPAS, Caso
 from agencia.casos.rutas import ROLES_QUE_PAGAN, bp, formulario_etapa, pagina_caso
@@ -49,22 +50,47 @@ def vista_registrar_pago(caso_id: int):
         try:
             pago = registrar_pago(
                 caso, formulario.monto.data, formulario.fecha.data, formulario.metodo.data,
-                formulario.referencia_bancaria.data, current_user.id, hoy=hoy_local())
+                formulario.referencia_bancaria.data, current_user.id,
+                moneda=formulario.moneda.data or caso.acreedor.moneda,
+                comprobante=formulario.comprobante.data, hoy=hoy_local())
         except PagoInvalido as error:
             db.session.rollback()
-            getattr(formulario, error.campo).errors.append(error.mensaje)
+            campo = getattr(formulario, error.campo, None)
+            if campo is None:
+                flash(error.mensaje, "error")
+            else:
+                campo.errors = [*campo.errors, error.mensaje]
         else:
             db.session.commit()
-            moneda = caso.acreedor.moneda
-            if pago.ya_existia:
-                otro = "" if pago.caso_id == caso.id else f" en el caso {pago.caso_id}"
-                flash(f"El pago con referencia {pago.referencia_bancaria} ya estaba registrado"
-                      f"{otro} ({dinero(pago.monto, moneda)} del {pago.fecha:%d/%m/%Y}); "
-                      "no se registró de nuevo.", "info")
-            else:
-                flash(f"Pago de {dinero(pago.monto, moneda)} registrado.", "ok")
-                if caso.etapa == "pagado":
-                    flash("El saldo quedó en cero: el caso pasó a Pagado.", "ok")
+            _avisar_pago(caso, pago)
             return redirect(url_for("casos.detalle", caso_id=caso.id, _anchor="pagos"))
     flash("No se registró el pago: revise los datos.", "error")
     return pagina_caso(caso, 400, form_pago=formulario)
+
+
+def _avisar_pago(caso: Caso, pago) -> None:
+    """The flash messages after a payment, and the paz y salvo queued (after the commit)."""
+    moneda = pago.moneda or caso.acreedor.moneda
+    if pago.ya_existia:
+        otro = "" if pago.caso_id == caso.id else f" en el caso {pago.caso_id}"
+        flash(f"El pago con referencia {pago.referencia_bancaria} ya estaba registrado"
+              f"{otro} ({dinero(pago.monto, moneda)} del {pago.fecha:%d/%m/%Y}); "
+              "no se registró de nuevo.", "info")
+        return
+    flash(f"Pago de {dinero(pago.monto, moneda)} registrado.", "ok")
+    if pago.credito:
+        flash(f"El pago supera lo que se debía: {dinero(pago.credito, moneda)} quedan como "
+              "saldo a favor del deudor (crédito), registrado con el pago.", "info")
+    if caso.etapa == "pagado":
+        flash("El saldo quedó en cero: el caso pasó a Pagado.", "ok")
+    if pago.carta_paz_y_salvo is not None:
+        try:
+            encolar_carta(pago.carta_paz_y_salvo)
+            db.session.commit()
+            flash("Se está generando el paz y salvo.", "ok")
+        except CartaSinCola:
+            db.session.rollback()
+            flash("El paz y salvo quedó solicitado y se generará más tarde (el servicio de "
+                  "tareas no responde ahora).", "info")
+    elif pago.aviso_carta:
+        flash(pago.aviso_carta, "error")

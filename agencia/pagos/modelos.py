@@ -23,6 +23,7 @@ METODOS_PAGO = {
     "tarjeta": "Tarjeta",
     "otro": "Otro",
 }
+ESTADOS_PAGO = {"aplicado": "Aplicado", "reversado": "Reversado"}
 
 
 class Pago(db.Model):
@@ -65,6 +66,10 @@ class Pago(db.Model):
         return METODOS_PAGO.get(self.metodo, self.metodo)
 
     @property
+    def nombre_estado(self) -> str:
+        return ESTADOS_PAGO.get(self.estado, self.estado)
+
+    @property
     def aplicado_a_deuda(self) -> Decimal:
         return self.monto - self.credito
 
@@ -84,6 +89,12 @@ class ImputacionPago(db.Model):
     componente: Mapped[str] = mapped_column(String(10))
     monto = mapped_column(Dinero, nullable=False)
 
+    obligacion = relationship("Obligacion")
+
+    @property
+    def nombre_componente(self) -> str:
+        return COMPONENTES.get(self.componente, self.componente)
+
 
 class AbonoCuota(db.Model):
     """Part of a payment applied to one cuota of an acuerdo."""
@@ -94,6 +105,8 @@ class AbonoCuota(db.Model):
     pago_id: Mapped[int] = mapped_column(ForeignKey("pago.id"), index=True)
     cuota_id: Mapped[int] = mapped_column(ForeignKey("cuota.id"), index=True)
     monto = mapped_column(Dinero, nullable=False)
+
+    cuota = relationship("Cuota")
 
 
 class LotePagos(db.Model):

@@ -3,9 +3,12 @@
 Every view runs for a cliente only and asks the services for the cliente's own acreedor.
 """
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from agencia.acuerdos import servicios as s
+from agencia.acuerdos.formularios import FormularioDecision
+from agencia.acuerdos.modelos import Acuerdo
 from agencia.auth.acceso import cliente_requerido
 from agencia.casos.modelos import ETAPAS, Caso
 from agencia.casos.servicios import MINIMO_BUSQUEDA, texto_buscable, totales
@@ -64,3 +67,81 @@ def caso(caso_id: int):
         gestiones=servicios.gestiones_resumidas(acreedor_id, caso.id),
         moneda=current_user.acreedor.moneda,
     )
+
+
+# ---------------------------------------------------------------- acuerdos awaiting the acreedor
+# Settlements above the acreedor's threshold, approved by a supervisor, wait here for the
+# acreedor's decision. A cliente sees only its own acreedor's acuerdos (404 otherwise) and
+# never the agents' gestion notes: the debt, the quita, the schedule and the agency's reasons.
+
+
+def _acuerdo_del_cliente(acuerdo_id: int):
+    acuerdo = db.session.get(Acuerdo, acuerdo_id)
+    if acuerdo is None or acuerdo.acreedor_id != acreedor_del_usuario():
+        abort(404)
+    return acuerdo
+
+
+@bp.route("/aprobaciones")
+@cliente_requerido
+def aprobaciones():
+    acreedor_id = acreedor_del_usuario()
+    return render_template("portal/aprobaciones.html",
+                           pendientes=s.pendientes("pendiente_acreedor", acreedor_id),
+                           moneda=current_user.acreedor.moneda)
+
+
+def _pagina_acuerdo(acuerdo, formulario=None, codigo: int = 200):
+    return render_template(
+        "portal/acuerdo.html", acuerdo=acuerdo, caso=acuerdo.caso, moneda=acuerdo.moneda,
+        formulario=formulario or FormularioDecision(formdata=None),
+        puede_decidir=acuerdo.estado == "pendiente_acreedor"), codigo
+
+
+@bp.route("/acuerdos/<int:acuerdo_id>")
+@cliente_requerido
+def acuerdo(acuerdo_id: int):
+    return _pagina_acuerdo(_acuerdo_del_cliente(acuerdo_id))
+
+
+def _decidir_acuerdo(acuerdo_id: int, aprobar: bool):
+    acuerdo = _acuerdo_del_cliente(acuerdo_id)
+    formulario = FormularioDecision()
+    if not formulario.validate_on_submit():
+        flash("Revise el motivo.", "error")
+        return _pagina_acuerdo(acuerdo, formulario, 400)
+    hacer = s.aprobar_acreedor if aprobar else s.rechazar_acreedor
+    try:
+        resultado = hacer(acuerdo, current_user, formulario.motivo.data)
+    except s.AcuerdoNoPermitido:
+        db.session.rollback()
+        abort(404)
+    except s.EntradaInvalida as error:
+        db.session.rollback()
+        formulario.motivo.errors = [*formulario.motivo.errors, error.mensaje]
+        flash(error.mensaje, "error")
+        return _pagina_acuerdo(_acuerdo_del_cliente(acuerdo_id), formulario,
+                               409 if isinstance(error, s.AcuerdoCambiado) else 400)
+    db.session.commit()
+    if aprobar:
+        flash(f"Acuerdo n.º {acuerdo_id} aprobado: queda vigente y la agencia lo comunica al "
+              "deudor.", "ok")
+        if s.encolar_carta_del_acuerdo(resultado):
+            db.session.rollback()  # the agency's letter waits for the queue; nothing to say
+        else:
+            db.session.commit()
+    else:
+        flash(f"Acuerdo n.º {acuerdo_id} rechazado; la agencia verá su motivo.", "ok")
+    return redirect(url_for("portal.acuerdo", acuerdo_id=acuerdo_id))
+
+
+@bp.route("/acuerdos/<int:acuerdo_id>/aprobar", methods=["POST"])
+@cliente_requerido
+def aprobar_acuerdo(acuerdo_id: int):
+    return _decidir_acuerdo(acuerdo_id, aprobar=True)
+
+
+@bp.route("/acuerdos/<int:acuerdo_id>/rechazar", methods=["POST"])
+@cliente_requerido
+def rechazar_acuerdo(acuerdo_id: int):
+    return _decidir_acuerdo(acuerdo_id, aprobar=False)

@@ -102,7 +102,8 @@ def evaluar_promesas(hoy: date, acreedor_id: int | None = None) -> dict:
     pagos = defaultdict(list)
     for caso_id, fecha, monto in db.session.execute(
             select(Pago.caso_id, Pago.fecha, Pago.monto)
-            .where(Pago.caso_id.in_({p.caso_id for p in promesas}))):
+            .where(Pago.caso_id.in_({p.caso_id for p in promesas}),
+                   Pago.estado == "aplicado")):  # a reversed payment paid nothing
         pagos[caso_id].append((fecha, monto))
 
     momento = ahora()
