@@ -21,6 +21,7 @@ from agencia.auth.servicios import crear_usuario
 from agencia.demo import datos
 from agencia.demo.generador import Generador
 from agencia.demo.gestiones import registrar_gestiones_pasadas
+from agencia.demo.negociacion import sembrar_negociacion
 from agencia.extensiones import db
 
 CLAVE_DEMO = datos.CLAVE_DEMO
@@ -97,6 +98,8 @@ def cargar_demo(casos: int = 3000) -> str:
             lotes.append(reporte.lote_id)
 
     gestiones = registrar_gestiones_pasadas(lotes, random.Random(SEMILLA), max(10, casos // 6))
+    if lotes:  # a first load (not a rerun): negotiation and payments on the new casos
+        sembrar_negociacion(list(acreedores.values()), usuarios, random.Random(SEMILLA))
     db.session.commit()
     return _resumen(acreedores, reportes, gestiones)
 

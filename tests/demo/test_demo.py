@@ -1,5 +1,6 @@
 """`cargar_demo`: users of every role, three acreedores in two countries, casos and gestiones."""
 
+from collections import Counter
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -80,3 +81,26 @@ def test_demo_tiene_un_equipo_con_los_agentes_y_los_acreedores():
     assert len(equipos) == 1
     assert sorted(u.usuario for u in equipos[0].agentes) == ["agente1", "agente2", "agente3"]
     assert len(equipos[0].acreedores) == 3 and equipos[0].supervisor.usuario == "supervisor"
+
+
+def test_demo_trae_acuerdos_y_pagos_para_cada_rol(cliente):
+    """Agents, the supervisor and each cliente find negotiation work in the demo."""
+    from agencia.acuerdos.modelos import Acuerdo, Mandato
+    from agencia.cartas.modelos import Carta
+    from agencia.honorarios.modelos import Honorario
+    from agencia.pagos.modelos import Pago
+
+    cargar_demo(casos=300)
+    estados = Counter(db.session.scalars(select(Acuerdo.estado)))
+    assert estados["vigente"] >= 3
+    assert estados["pendiente_supervisor"] >= 1 and estados["pendiente_acreedor"] >= 1
+    assert contar(Mandato) == 3
+    assert contar(Pago) >= 10 and contar(Honorario) == contar(Pago)
+    assert db.session.scalar(select(func.count()).select_from(Caso).where(Caso.etapa == "pagado"))
+    assert db.session.scalar(select(func.count()).select_from(Carta).where(
+        Carta.plantilla == "paz_y_salvo"))
+    pendiente = db.session.scalars(select(Acuerdo).where(
+        Acuerdo.estado == "pendiente_supervisor")).first()
+    ingresar(cliente, "supervisor", "demo1234")
+    html = cliente.get("/aprobaciones").get_data(as_text=True)
+    assert f"n.º {pendiente.id}" in html and pendiente.caso.deudor.nombre in html
