@@ -62,7 +62,7 @@ class FormularioAcuerdo(FlaskForm):
                              validate_choice=False)
     primera_fecha = FechaField("Fecha del primer pago", validators=[Optional()])
     fecha_limite = FechaField("Pagar a más tardar el (pronto pago)", validators=[Optional()])
-    nota = TextAreaField("Justificación para quien aprueba", validators=[
+    nota = TextAreaField("Justificación para quien aprueba", id="acuerdo-nota", validators=[
         Length(max=MAXIMO_MOTIVO, message=f"La nota admite hasta {MAXIMO_MOTIVO} caracteres.")])
 
     def validate_tipo(self, campo):
