@@ -63,7 +63,8 @@ def _tabla() -> dict[tuple[str, str], Transicion]:
         filas += [
             Transicion(desde, "pagado", SUPERVISORES | {SISTEMA}, False, "Marcar pagado"),
             Transicion(desde, "incobrable", SUPERVISORES | legal, True, "Declarar incobrable"),
-            Transicion(desde, "devuelto", SUPERVISORES, True, "Devolver al acreedor"),
+            # The acreedor recalls casos itself (portal, API): the system moves them.
+            Transicion(desde, "devuelto", SUPERVISORES | {SISTEMA}, True, "Devolver al acreedor"),
         ]
     return {(t.desde, t.hacia): t for t in filas}
 
