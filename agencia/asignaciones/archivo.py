@@ -8,6 +8,7 @@ the validation, which reports them by line and column.
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,35 @@ COLUMNAS_OPCIONALES = (
     "intereses", "gastos", "moneda", "producto",
 )
 COLUMNAS = COLUMNAS_OBLIGATORIAS + COLUMNAS_OPCIONALES
+# Other names creditors give the columns (already normalised: lowercase, no accents, `_`).
+ALIAS = {
+    "numero_documento": ("documento", "cedula", "numero_cedula", "nit", "rut", "dni", "rfc",
+                         "identificacion", "numero_identificacion", "no_documento",
+                         "nro_documento", "num_documento", "numero_de_documento",
+                         "documento_identidad", "cc", "id_deudor"),
+    "tipo_documento": ("tipo_doc", "tipo_identificacion", "tipo_de_documento",
+                       "tipo_de_identificacion"),
+    "nombre": ("nombres", "nombre_completo", "nombre_deudor", "razon_social", "deudor",
+               "cliente", "nombre_cliente", "titular"),
+    "referencia": ("ref", "numero_obligacion", "obligacion", "no_obligacion", "nro_obligacion",
+                   "numero_credito", "credito", "numero_cuenta", "cuenta", "pagare"),
+    "fecha_vencimiento": ("vence", "vencimiento", "fecha_vence", "fecha_de_vencimiento",
+                          "fecha_limite", "fecha_limite_pago"),
+    "capital": ("valor", "saldo_capital", "valor_capital", "monto", "capital_adeudado",
+                "valor_deuda", "deuda"),
+    "intereses": ("interes", "intereses_mora", "interes_mora", "intereses_de_mora",
+                  "saldo_intereses"),
+    "gastos": ("gastos_cobranza", "gastos_de_cobranza", "costas", "otros_cargos"),
+    "telefono": ("telefonos", "celular", "celulares", "movil", "tel", "telefono_celular",
+                 "numero_telefono"),
+    "email": ("correo", "correo_electronico", "e_mail", "mail", "emails", "correos"),
+    "direccion": ("direccion_residencia", "domicilio", "direccion_domicilio"),
+    "ciudad": ("municipio", "ciudad_residencia"),
+    "numero_factura": ("factura", "no_factura", "nro_factura", "num_factura"),
+    "producto": ("tipo_producto", "linea_producto"),
+    "moneda": ("divisa",),
+}
+_COLUMNA_DE = {alias: columna for columna, nombres in ALIAS.items() for alias in nombres}
 _ZIP = b"PK\x03\x04"
 
 
@@ -39,6 +69,18 @@ class Tabla:
 def suma_de_control(contenido: bytes) -> str:
     """The SHA-256 that identifies a file: the same file placed twice is the same lote."""
     return hashlib.sha256(contenido).hexdigest()
+
+
+def columna_de_encabezado(texto: str) -> str:
+    """The column a header names: `Cédula` → `numero_documento`, `No. Factura` →
+    `numero_factura`, `Vence` → `fecha_vencimiento`; an unknown header stays normalised."""
+    normal = normalizar_encabezado(texto)
+    if normal in COLUMNAS:
+        return normal
+    limpio = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", normal)).strip("_")
+    if limpio in COLUMNAS:
+        return limpio
+    return _COLUMNA_DE.get(limpio, normal)
 
 
 def _decodificar(contenido: bytes) -> str:
@@ -78,6 +120,8 @@ def _celda_xlsx(valor) -> str:
         return ""
     if isinstance(valor, datetime | date):
         return valor.strftime("%Y-%m-%d")
+    if hasattr(valor, "text"):  # an array formula: its text (`=...`)
+        return str(valor.text)
     if isinstance(valor, float):
         # Spreadsheet numbers arrive as float: written back as text, parsed as Decimal later.
         return str(int(valor)) if valor.is_integer() else repr(valor)
@@ -88,7 +132,8 @@ def _filas_xlsx(contenido: bytes) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     try:
-        libro = load_workbook(io.BytesIO(contenido), read_only=True, data_only=True)
+        # Formulas are read as formulas (`=...`), so validation can refuse them by name.
+        libro = load_workbook(io.BytesIO(contenido), read_only=True, data_only=False)
         try:
             hoja = libro.worksheets[0]
             filas = [(numero, [_celda_xlsx(v) for v in valores])
@@ -116,7 +161,7 @@ def leer_contenido(contenido: bytes) -> Tabla:
     encabezado = next(filas, None)
     if encabezado is None:
         raise ErrorImportacion("El archivo está vacío.")
-    columnas = [normalizar_encabezado(c) for c in encabezado[1]]
+    columnas = [columna_de_encabezado(c) for c in encabezado[1]]
     repetidas = sorted({c for c in columnas if c and columnas.count(c) > 1})
     if repetidas:
         raise ErrorImportacion(

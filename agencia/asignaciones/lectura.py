@@ -18,9 +18,12 @@ TELEFONIA = {"CO": ("57", 10), "CL": ("56", 9), "PE": ("51", 9), "MX": ("52", 10
 
 _ESPACIOS = re.compile(r"[\s\u00a0\u202f]+")
 _FECHA_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_FECHA_LATINA = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_FECHA_LATINA = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOCUMENTO = re.compile(r"^[0-9A-Z][0-9A-Z-]*$")
+# The common plain forms, parsed without the general rules: `1234567.89`, `150000`, `2024-03-31`.
+_MONTO_SIMPLE = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,2})?")
+_FECHA_SIMPLE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 class ValorInvalido(ValueError):
@@ -48,6 +51,8 @@ def leer_monto(texto: str) -> Decimal:
     the decimal point. Negative amounts are refused.
     """
     original = texto.strip()
+    if _MONTO_SIMPLE.fullmatch(original):  # same result as below, without the detours
+        return Decimal(original).quantize(CENTAVOS)
     limpio = _ESPACIOS.sub("", original).replace("$", "")
     if limpio.startswith("-") or (limpio.startswith("(") and limpio.endswith(")")):
         raise ValorInvalido(f"monto negativo «{original}»")
@@ -84,14 +89,16 @@ def leer_monto(texto: str) -> Decimal:
 
 
 def leer_fecha(texto: str) -> date:
-    """`2024-03-31` (an Excel-style time after it is ignored) or `31/03/2024`."""
+    """`2024-03-31` (an Excel-style time after it is ignored), `31/03/2024` or `31-03-2024`."""
     original = texto.strip()
-    if encontrada := _FECHA_ISO.match(original):
+    if encontrada := _FECHA_SIMPLE.fullmatch(original):
+        anio, mes, dia = int(encontrada[1]), int(encontrada[2]), int(encontrada[3])
+    elif encontrada := _FECHA_ISO.match(original):
         anio, mes, dia = (int(g) for g in encontrada.groups())
     elif encontrada := _FECHA_LATINA.match(original):
-        dia, mes, anio = (int(g) for g in encontrada.groups())
+        dia, mes, anio = int(encontrada[1]), int(encontrada[3]), int(encontrada[4])
     else:
-        raise ValorInvalido(f"fecha no válida «{original}» (use AAAA-MM-DD o DD/MM/AAAA)")
+        raise ValorInvalido(f"fecha no válida «{original}» (use AAAA-MM-DD, DD/MM/AAAA o DD-MM-AAAA)")
     if not 1900 <= anio <= 2100:
         raise ValorInvalido(f"fecha fuera de rango «{original}»")
     try:

@@ -74,6 +74,8 @@ def validar_fila(
 ) -> tuple[FilaValida | None, list[Rechazo]]:
     """The clean row, or None and every problem found in it."""
     rechazos: list[Rechazo] = []
+    # A spreadsheet formula (`=HYPERLINK(...)`) is never imported: its column is reported once.
+    formulas = sorted(c for c, v in datos.items() if v and v.lstrip().startswith("="))
 
     def rechazar(columna: str, motivo: str) -> None:
         rechazos.append(Rechazo(linea, columna, motivo))
@@ -120,6 +122,10 @@ def validar_fila(
     telefonos = [leer("telefono", partial(leer_telefono, pais=pais), parte)
                  for parte in _texto(datos, "telefono").split("|") if parte.strip()]
 
+    if formulas:
+        rechazos = [Rechazo(linea, columna, "la celda contiene una fórmula de hoja de cálculo "
+                            f"«{_texto(datos, columna)[:40]}»: guarde el archivo solo con valores")
+                    for columna in formulas] + [r for r in rechazos if r.columna not in formulas]
     if rechazos:
         return None, rechazos
     return FilaValida(

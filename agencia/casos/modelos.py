@@ -2,7 +2,18 @@
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, event, false, text
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencia.extensiones import db
@@ -109,7 +120,11 @@ def _placed(componente: str):
 
 class Obligacion(db.Model):
     __tablename__ = "obligacion"
-    __table_args__ = (UniqueConstraint("acreedor_id", "referencia"),)
+    __table_args__ = (
+        UniqueConstraint("acreedor_id", "referencia"),
+        # Search by referencia, case-insensitive, across acreedores.
+        Index("ix_obligacion_referencia_minusculas", func.lower(text("referencia"))),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     acreedor_id: Mapped[int] = mapped_column(ForeignKey("acreedor.id"))

@@ -4,7 +4,6 @@ The caso's "Contacto" page and its forms live in rutas_contacto.py, on this same
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -18,6 +17,8 @@ from markupsafe import Markup
 from agencia.acuerdos.panel import panel_acuerdo
 from agencia.auth.acceso import personal_requerido
 from agencia.cartas.servicios import cartas_del_caso
+from agencia.casos.busqueda import LIMITE
+from agencia.casos.busqueda import buscar as buscar_casos
 from agencia.casos.contacto import ROLES_QUE_AUTORIZAN, estado_contacto, hora_local
 from agencia.casos.etapas import transiciones_desde
 from agencia.casos.formularios import FormularioEtapa, FormularioGestion
@@ -25,12 +26,9 @@ from agencia.casos.linea_tiempo import linea_de_tiempo
 from agencia.casos.modelos import CANALES, DIRECCIONES, Caso
 from agencia.casos.resultados import telefonos
 from agencia.casos.servicios import (
-    MINIMO_BUSQUEDA,
     ContactoBloqueado,
     GestionInvalida,
-    consulta_busqueda,
     registrar_gestion,
-    texto_buscable,
     totales,
 )
 from agencia.cumplimiento.motor import evaluar
@@ -48,16 +46,8 @@ ROLES_QUE_PAGAN = ("supervisor", "admin", "agente")
 @personal_requerido
 def buscar():
     q = (request.args.get("q") or "").strip()
-    texto = texto_buscable(q)
-    pagina = None
-    if texto:
-        pagina = db.paginate(
-            consulta_busqueda(texto, acreedor_del_usuario()),
-            page=request.args.get("pagina", 1, type=int),
-            per_page=current_app.config["POR_PAGINA"],
-            error_out=False,
-        )
-    return render_template("casos/buscar.html", q=q, pagina=pagina, minimo=MINIMO_BUSQUEDA)
+    resultado = buscar_casos(q, acreedor_del_usuario()) if q else None
+    return render_template("casos/buscar.html", q=q, resultado=resultado, limite=LIMITE)
 
 
 def formulario_gestion(caso: Caso, **kwargs) -> FormularioGestion:

@@ -1,4 +1,4 @@
-"""Rules of the caso: finding casos, logging gestiones, adding up obligaciones.
+"""Rules of the caso: logging gestiones, adding up obligaciones (search: casos.busqueda).
 
 Every outbound gestion passes the contact policy (agencia.cumplimiento.motor) before it is
 written: a blocked one is refused unless a supervisor or admin authorises an audited exception.
@@ -7,17 +7,21 @@ Functions take `acreedor_id` (None for agency staff, who see every acreedor) and
 queries through `agencia.tenencia.restringir`. They flush; the request or job commits.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, exists, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from agencia.auditoria.servicios import registrar
+from agencia.casos.busqueda import (  # noqa: F401  (re-exported for the portal)
+    MINIMO_BUSQUEDA,
+    condicion_texto,
+    texto_buscable,
+)
 from agencia.casos.contacto import MINIMO_MOTIVO, ROLES_QUE_AUTORIZAN, abrir_disputa, hora_local
-from agencia.casos.modelos import CANALES, DIRECCIONES, RESULTADOS, Caso, Gestion, Obligacion
+from agencia.casos.modelos import CANALES, DIRECCIONES, RESULTADOS, Caso, Gestion
 from agencia.casos.resultados import (
     DatosResultado,
     ResultadoInvalido,
@@ -26,14 +30,12 @@ from agencia.casos.resultados import (
     sugerir_proxima_accion,
 )
 from agencia.cumplimiento.motor import evaluar
-from agencia.deudores.modelos import Contacto, Deudor
 from agencia.errores import EntradaInvalida
 from agencia.extensiones import db
 from agencia.promesas.servicios import hoy_local
 from agencia.tenencia import restringir
 from agencia.tipos import ahora
 
-MINIMO_BUSQUEDA = 3
 MAXIMO_NOTA = 2000
 
 
@@ -55,47 +57,6 @@ class ContactoBloqueado(GestionInvalida):
             partes.append(f"Próximo momento permitido: {cuando} (hora local).")
         partes.append("Solo un supervisor o un administrador puede autorizar una excepción.")
         super().__init__("canal", " ".join(partes))
-
-
-def texto_buscable(texto: str | None) -> str | None:
-    """The search text, or None when it is too short to search for."""
-    texto = (texto or "").strip()
-    return texto if len(texto) >= MINIMO_BUSQUEDA else None
-
-
-def condicion_texto(texto: str, *, contactos: bool = True):
-    """Where-clause matching casos by document number, deudor name, obligacion referencia and
-    (for staff) the deudor's phones and emails. Expects a select already joined to Deudor."""
-    digitos = re.sub(r"\D", "", texto)
-    opciones = [
-        Deudor.numero_documento == texto,
-        Deudor.nombre.icontains(texto, autoescape=True),
-        exists().where(
-            Obligacion.caso_id == Caso.id,
-            Obligacion.referencia.icontains(texto, autoescape=True),
-        ),
-    ]
-    if digitos and digitos != texto:
-        # "1.020.304.050" or "300 123 4567" as typed by a person.
-        opciones.append(Deudor.numero_documento == digitos)
-    if contactos:
-        valores = [Contacto.valor.icontains(texto, autoescape=True)]
-        if len(digitos) >= 7:
-            valores.append(Contacto.valor.contains(digitos, autoescape=True))
-        opciones.append(exists().where(Contacto.deudor_id == Caso.deudor_id, or_(*valores)))
-    return or_(*opciones)
-
-
-def consulta_busqueda(texto: str, acreedor_id: int | None = None) -> Select:
-    """Casos matching a search text, by deudor name then id (a select ready to paginate)."""
-    stmt = (
-        select(Caso)
-        .join(Caso.deudor)
-        .where(condicion_texto(texto))
-        .options(contains_eager(Caso.deudor), joinedload(Caso.acreedor), joinedload(Caso.agente))
-        .order_by(Deudor.nombre, Caso.id)
-    )
-    return restringir(stmt, Caso, acreedor_id)
 
 
 def gestiones_recientes(caso_id: int, acreedor_id: int | None = None, limite: int = 20):

@@ -154,3 +154,39 @@ def test_importar_contenido_subido(acme):
     reporte = importar_contenido(contenido, "subido.csv", "ACME")
     db.session.commit()
     assert reporte.importado and reporte.archivo == "subido.csv" and contar(Caso) == 9
+
+
+def test_encabezados_con_nombres_alternativos(acme, archivo_csv):
+    ruta = archivo_csv([
+        "No. Obligación;Cédula;Nombres;Vence;Valor;Saldo Capital Extra;Celular;Correo",
+        "R1;1.020.304.050;Ana Ríos;31-12-2025;$ 1.500.000;x;300 111 2233;ana@example.com",
+    ])
+    reporte = importar_archivo(ruta, "ACME")
+    assert reporte.importado and reporte.obligaciones_nuevas == 1, reporte.como_texto()
+    assert reporte.columnas_ignoradas == ["saldo_capital_extra"]
+    obligacion = db.session.scalar(select(Obligacion))
+    assert (obligacion.referencia, obligacion.capital) == ("R1", Decimal("1500000.00"))
+    assert obligacion.fecha_vencimiento == date(2025, 12, 31)
+    deudor = db.session.scalar(select(Deudor))
+    assert (deudor.numero_documento, deudor.nombre) == ("1020304050", "Ana Ríos")
+    assert [c.valor for c in deudor.contactos] == ["+573001112233", "ana@example.com"]
+
+
+def test_formulas_en_celdas_se_rechazan_con_linea_y_columna(acme, archivo_csv, tmp_path):
+    ruta = archivo_csv([ENCABEZADO, 'R1,111,"=HYPERLINK(""http://x.co"",""Ana"")",2026-01-01,1000',
+                        "R2,222,Beto,2026-01-01,=100*2"])
+    reporte = importar_archivo(ruta, "ACME")
+    assert not reporte.importado and nada_escrito()
+    assert [(r.linea, r.columna) for r in reporte.rechazos] == [(2, "nombre"), (3, "capital")]
+    assert "fórmula de hoja de cálculo «=HYPERLINK(" in reporte.rechazos[0].motivo
+
+    from openpyxl import Workbook
+
+    libro = Workbook()
+    hoja = libro.active
+    hoja.append(["referencia", "numero_documento", "nombre", "fecha_vencimiento", "capital"])
+    hoja.append(["X1", "333", "Caro", "2026-01-01", "=10*10"])
+    libro.save(tmp_path / "formulas.xlsx")
+    reporte = importar_archivo(tmp_path / "formulas.xlsx", "ACME")
+    assert [(r.linea, r.columna) for r in reporte.rechazos] == [(2, "capital")]
+    assert nada_escrito()

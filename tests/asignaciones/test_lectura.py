@@ -64,6 +64,8 @@ def test_montos_no_validos(texto, motivo):
     ("2024-3-5", date(2024, 3, 5)),
     ("31/03/2024", date(2024, 3, 31)),
     ("5/3/2024", date(2024, 3, 5)),
+    ("31-03-2024", date(2024, 3, 31)),
+    ("5-3-2024", date(2024, 3, 5)),
     ("2024-03-31 00:00:00", date(2024, 3, 31)),
 ])
 def test_fechas(texto, esperado):
@@ -74,7 +76,8 @@ def test_fechas(texto, esperado):
     ("31/02/2024", "fecha inexistente «31/02/2024»"),
     ("2024-13-01", "fecha inexistente «2024-13-01»"),
     ("03/31/24", "fecha no válida «03/31/24»"),
-    ("31-03-2024", "fecha no válida «31-03-2024»"),
+    ("31-03/2024", "fecha no válida «31-03/2024»"),
+    ("29-02-2023", "fecha inexistente «29-02-2023»"),
     ("mañana", "fecha no válida «mañana»"),
     ("0024-01-01", "fecha fuera de rango «0024-01-01»"),
 ])
