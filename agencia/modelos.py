@@ -2,7 +2,8 @@
 
 from agencia.acreedores.modelos import Acreedor
 from agencia.acuerdos.modelos import Acuerdo, Cuota, Mandato
-from agencia.asignaciones.modelos import LoteAsignacion
+from agencia.api.modelos import TokenApi
+from agencia.asignaciones.modelos import CargaCartera, LoteAsignacion
 from agencia.auditoria.modelos import Auditoria
 from agencia.auth.modelos import Usuario
 from agencia.bandejas.modelos import SesionTrabajo
@@ -10,12 +11,16 @@ from agencia.cartas.modelos import Carta
 from agencia.casos.modelos import CambioEtapa, Caso, Gestion, Obligacion
 from agencia.cumplimiento.modelos import PoliticaAcreedor
 from agencia.deudores.modelos import Contacto, Deudor
+from agencia.documentos.modelos import Documento
 from agencia.equipos.modelos import Equipo
 from agencia.honorarios.modelos import Honorario, TarifaHonorario
 from agencia.pagos.modelos import AbonoCuota, ImputacionPago, LotePagos, Pago
 from agencia.promesas.modelos import Promesa
 
 __all__ = [
+    "CargaCartera",
+    "Documento",
+    "TokenApi",
     "AbonoCuota",
     "Acuerdo",
     "Cuota",

@@ -1,0 +1,1 @@
+"""Documents attached to a caso or obligacion: contracts, invoices, payment proofs."""
