@@ -19,9 +19,11 @@ import pytest
 from sqlalchemy import func, select
 
 from agencia.acuerdos.modelos import Acuerdo, Cuota
-from agencia.asignaciones.modelos import LoteAsignacion
+from agencia.api.modelos import TokenApi
+from agencia.asignaciones.modelos import CargaCartera, LoteAsignacion
 from agencia.cartas.modelos import Carta
 from agencia.casos.modelos import Gestion
+from agencia.documentos.modelos import Documento
 from agencia.equipos.modelos import Equipo
 from agencia.extensiones import db
 from agencia.pagos.modelos import LotePagos, Pago
@@ -45,6 +47,9 @@ class Mundo:
     acuerdo_id: int
     pago_id: int
     lote_pagos_id: int
+    carga_id: int
+    documento_id: int
+    token_id: int
 
 
 # Route argument name -> which of A's ids to put in it.
@@ -62,6 +67,9 @@ VALORES = {
     "acuerdo_id": lambda m: m.acuerdo_id,
     "pago_id": lambda m: m.pago_id,
     "lote_pagos_id": lambda m: m.lote_pagos_id,
+    "carga_id": lambda m: m.carga_id,
+    "documento_id": lambda m: m.documento_id,
+    "token_id": lambda m: m.token_id,
     "pais": lambda m: "CO",  # contact policy administration: a country preset, not tenant data
 }
 # Endpoints whose arguments are not tenant data.
@@ -128,14 +136,23 @@ def mundo(crear_acreedor, crear_usuario, crear_caso) -> Mundo:
     pago = Pago(acreedor_id=a.id, caso_id=caso.id, monto=1000, fecha=date(2026, 1, 2),
                 referencia_bancaria="REF-A", moneda="COP")
     lote_pagos = LotePagos(acreedor_id=a.id, archivo="banco.csv", sha256="0" * 64)
-    db.session.add_all([gestion, carta, lote, equipo, acuerdo, pago, lote_pagos])
+    carga = CargaCartera(acreedor_id=a.id, nombre_archivo="cartera.csv", ruta="cargas/x.csv",
+                         sha256="1" * 64)
+    documento = Documento(acreedor_id=a.id, caso_id=caso.id, nombre_archivo="contrato.pdf",
+                          tipo_contenido="application/pdf", tamano=10, sha256="2" * 64,
+                          ruta="documentos/x.pdf")
+    token = TokenApi(acreedor_id=a.id, nombre="ERP", prefijo="agc_1234", hash="3" * 64,
+                     alcances=["asignaciones"])
+    db.session.add_all([gestion, carta, lote, equipo, acuerdo, pago, lote_pagos, carga,
+                        documento, token])
     db.session.commit()
     return Mundo(
         acreedor_id=a.id, caso_id=caso.id, deudor_id=caso.deudor_id,
         obligacion_id=caso.obligaciones[0].id, contacto_id=caso.deudor.contactos[0].id,
         gestion_id=gestion.id, carta_id=carta.id, lote_id=lote.id, usuario_id=cliente_a.id,
         equipo_id=equipo.id, acuerdo_id=acuerdo.id, pago_id=pago.id,
-        lote_pagos_id=lote_pagos.id,
+        lote_pagos_id=lote_pagos.id, carga_id=carga.id, documento_id=documento.id,
+        token_id=token.id,
     )
 
 
