@@ -145,3 +145,7 @@ def aprobar_acuerdo(acuerdo_id: int):
 @cliente_requerido
 def rechazar_acuerdo(acuerdo_id: int):
     return _decidir_acuerdo(acuerdo_id, aprobar=False)
+
+
+# Routes kept in their own modules, registered on this blueprint when imported.
+from agencia.portal import cargas, devoluciones  # noqa: E402, F401
