@@ -31,12 +31,15 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
 
     from agencia import modelos  # noqa: F401  (registers every model)
     from agencia.acuerdos.rutas import bp as acuerdos_bp
+    from agencia.api.admin import bp as api_tokens_bp
+    from agencia.api.rutas import bp as api_bp
     from agencia.asignaciones.rutas import bp as asignaciones_bp
     from agencia.auth.rutas import bp as auth_bp
     from agencia.bandejas.rutas import bp as bandejas_bp
     from agencia.cartas.rutas import bp as cartas_bp
     from agencia.casos.rutas import bp as casos_bp
     from agencia.cumplimiento.rutas import bp as politicas_bp
+    from agencia.documentos.rutas import bp as documentos_bp
     from agencia.equipos.rutas import bp as equipos_bp
     from agencia.honorarios.rutas import bp as honorarios_bp
     from agencia.pagos.rutas import bp as pagos_bp
@@ -46,8 +49,9 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
 
     for bp in (auth_bp, bandejas_bp, casos_bp, cartas_bp, asignaciones_bp, portal_bp, salud_bp,
                politicas_bp, equipos_bp, supervision_bp, acuerdos_bp, pagos_bp,
-               honorarios_bp):
+               honorarios_bp, documentos_bp, api_bp, api_tokens_bp):
         app.register_blueprint(bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 
     from agencia.cli import registrar_comandos
     from agencia.formato import FILTROS
@@ -85,6 +89,10 @@ def _registrar_errores(app: Flask) -> None:
     def pagina(codigo: int, titulo: str, mensaje: str):
         def manejador(error):
             db.session.rollback()
+            if request.path.startswith("/api/"):
+                from agencia.api.errores import respuesta_error
+
+                return respuesta_error(codigo)
             if request.accept_mimetypes.best == "application/json" or request.path.startswith(
                 ("/api/", "/salud")
             ):

@@ -52,6 +52,9 @@ class Config:
 
     POR_PAGINA = 25
     AGENTE_META_GESTIONES_DIA = int(os.environ.get("AGENTE_META_GESTIONES_DIA", "60"))
+    # API v1: requests per token, and rows per POST /api/v1/asignaciones.
+    API_RATELIMIT = os.environ.get("API_RATELIMIT", "120 per minute")
+    API_MAXIMO_FILAS = int(os.environ.get("API_MAXIMO_FILAS", "10000"))
     # Seconds Mi día's casos and saldo figures are kept in Redis (0: computed every time).
     CIFRAS_CACHE_S = int(os.environ.get("CIFRAS_CACHE_S", "60"))
 

@@ -40,7 +40,7 @@ def generar(ruta: Path, filas: int, prefijo: str = "REF", desde: int = 10_000_00
         for i in range(filas):
             doc = desde + (i if i % 4 else i - 1)
             w.writerow([f"{prefijo}{i:07d}", "CC", str(doc), f"Deudor {doc}",
-                        f"d{doc}@example.com", f"+5730{doc % 100000000:08d}", "Bogotá", f"F{i}",
+                        f"d{doc}@example.com", f"+57300{doc % 10000000:07d}", "Bogotá", f"F{i}",
                         (hoy - timedelta(days=azar.randint(5, 400))).isoformat(),
                         f"{azar.randint(150_000, 25_000_000)}.00", "1000.00", "0"])
 

@@ -43,6 +43,13 @@ PERIODICOS: tuple[Periodico, ...] = (
         funcion="colas.trabajos.cartas.reencolar_atascadas",
         cada=timedelta(minutes=5),
     ),
+    # Placement uploads confirmed while Redis was down, or whose worker died mid-import
+    # (nothing written: the import is one transaction), are queued again. Idempotent.
+    Periodico(
+        id="cargas_reencolar_atascadas",
+        funcion="colas.trabajos.asignaciones.reencolar_cargas_atascadas",
+        cada=timedelta(minutes=5),
+    ),
     # Pending promises become cumplida / incumplida (idempotent; hourly catches payments sooner).
     Periodico(
         id="promesas_evaluar",

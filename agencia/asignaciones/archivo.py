@@ -1,8 +1,10 @@
 """Reading a placement file (DISENO §5) into numbered rows keyed by normalised column names.
 
-CSV in UTF-8 (with or without BOM) or Windows-1252, `,` or `;` separated, or XLSX (first sheet).
-Problems with the file as a whole raise `ErrorImportacion`; problems with one row are left to
-the validation, which reports them by line and column.
+CSV in UTF-8 (with or without BOM) or Windows-1252, `,` or `;` separated, or XLSX. An XLSX
+must hold the cartera in one sheet: empty sheets are ignored, and a workbook with data in
+several sheets is refused, naming them (reading "the first one" silently could import the
+wrong sheet). Problems with the file as a whole raise `ErrorImportacion`; problems with one row
+are left to the validation, which reports them by line and column.
 """
 
 import csv
@@ -51,6 +53,13 @@ ALIAS = {
 }
 _COLUMNA_DE = {alias: columna for columna, nombres in ALIAS.items() for alias in nombres}
 _ZIP = b"PK\x03\x04"
+# Formats people upload by mistake, recognised by their first bytes.
+_OTROS_FORMATOS = (
+    (b"\xd0\xcf\x11\xe0", "Excel 97-2003 (.xls)", "guárdelo como .xlsx o como CSV"),
+    (b"%PDF", "PDF", "suba la cartera como CSV o XLSX"),
+    (b"\xff\xfe", "texto UTF-16", "guárdelo como CSV UTF-8"),
+    (b"\xfe\xff", "texto UTF-16", "guárdelo como CSV UTF-8"),
+)
 
 
 class ErrorImportacion(Exception):
@@ -84,6 +93,9 @@ def columna_de_encabezado(texto: str) -> str:
 
 
 def _decodificar(contenido: bytes) -> str:
+    for firma, formato, remedio in _OTROS_FORMATOS:
+        if contenido.startswith(firma):
+            raise ErrorImportacion(f"El archivo es {formato}, que no se puede importar: {remedio}.")
     if b"\x00" in contenido[:4096]:
         raise ErrorImportacion(
             "El archivo no es un CSV de texto ni un XLSX: no se pudo leer su contenido."
@@ -128,6 +140,22 @@ def _celda_xlsx(valor) -> str:
     return str(valor)
 
 
+def _tiene_datos(hoja) -> bool:
+    return any(any(v not in (None, "") for v in fila) for fila in hoja.iter_rows(values_only=True))
+
+
+def _hoja_de_la_cartera(libro):
+    """The one sheet with data; several sheets with data are refused, naming them."""
+    con_datos = [hoja for hoja in libro.worksheets if _tiene_datos(hoja)]
+    if len(con_datos) > 1:
+        nombres = ", ".join(f"«{hoja.title}»" for hoja in con_datos)
+        raise ErrorImportacion(
+            f"El libro tiene {len(con_datos)} hojas con datos ({nombres}): la cartera debe ir "
+            "en una sola hoja. Borre las demás hojas o guarde la hoja de la cartera como CSV."
+        )
+    return con_datos[0] if con_datos else libro.worksheets[0]
+
+
 def _filas_xlsx(contenido: bytes) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
@@ -135,11 +163,13 @@ def _filas_xlsx(contenido: bytes) -> list[tuple[int, list[str]]]:
         # Formulas are read as formulas (`=...`), so validation can refuse them by name.
         libro = load_workbook(io.BytesIO(contenido), read_only=True, data_only=False)
         try:
-            hoja = libro.worksheets[0]
+            hoja = _hoja_de_la_cartera(libro)
             filas = [(numero, [_celda_xlsx(v) for v in valores])
                      for numero, valores in enumerate(hoja.iter_rows(values_only=True), start=1)]
         finally:
             libro.close()
+    except ErrorImportacion:
+        raise
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise ErrorImportacion("No se pudo leer el archivo XLSX: está dañado o no es XLSX.") from error
     return filas

@@ -1,5 +1,8 @@
 """Parsers for the values of a placement file: amounts, dates, documents, phones, emails.
 
+Phones and emails are also read here for the contact forms (agencia.deudores.servicios), so
+the importer and the UI store them the same way.
+
 Each parser takes the cell text and returns a clean value or raises `ValorInvalido` with the
 reason in Spanish, ready for the import report ("monto no válido «12,3,4»").
 """
@@ -8,18 +11,24 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import phonenumbers
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 CENTAVOS = Decimal("0.01")
 # Dinero is Numeric(14, 2): twelve digits before the decimal point.
 MONTO_MAXIMO = Decimal("999999999999.99")
 
-# Country calling code and length of a national number, to write phones in E.164.
-TELEFONIA = {"CO": ("57", 10), "CL": ("56", 9), "PE": ("51", 9), "MX": ("52", 10), "US": ("1", 10)}
-
 _ESPACIOS = re.compile(r"[\s\u00a0\u202f]+")
 _FECHA_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 _FECHA_LATINA = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SEPARADORES_TELEFONO = re.compile(r"[\s\u00a0\u202f().\-/]")
+# Addresses email_validator accepts unchanged (apart from case): ASCII dot-atoms, hostname
+# labels without "--" (no IDNA), an alphabetic top-level domain. Anything else goes through it.
+_EMAIL_SIMPLE = re.compile(
+    r"(?=[^@]{1,64}@)[a-z0-9_%+\-]+(?:\.[a-z0-9_%+\-]+)*@(?=.{4,253}$)"
+    r"(?:(?!-)(?![a-z0-9\-]*--)[a-z0-9\-]{1,63}(?<!-)\.)+(?P<tld>[a-z]{2,63})")
 _DOCUMENTO = re.compile(r"^[0-9A-Z][0-9A-Z-]*$")
 # The common plain forms, parsed without the general rules: `1234567.89`, `150000`, `2024-03-31`.
 _MONTO_SIMPLE = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,2})?")
@@ -115,28 +124,66 @@ def leer_documento(texto: str) -> str:
     return limpio
 
 
+def _numero_directo(digitos: str, codigo: int,
+                    internacional: bool) -> phonenumbers.PhoneNumber | None:
+    """Fast path for the common shapes (`3001234567`, `573001234567`, `+573001234567`): the
+    number built without the general parser, when it is valid as it stands. None: use the
+    parser (which also knows national prefixes, other countries...)."""
+    if not codigo or digitos.startswith("0"):
+        return None
+    prefijo = str(codigo)
+    sin_prefijo = digitos[len(prefijo):] if digitos.startswith(prefijo) else ""
+    for nacional in ((sin_prefijo,) if internacional else (digitos, sin_prefijo)):
+        if nacional and not nacional.startswith("0"):
+            numero = phonenumbers.PhoneNumber(country_code=codigo, national_number=int(nacional))
+            if phonenumbers.is_valid_number(numero):
+                return numero
+    return None
+
+
 def leer_telefono(texto: str, pais: str = "CO") -> str:
-    """A phone in E.164 when the country is known: `300 123 4567` → `+573001234567`."""
+    """A phone in E.164, read as a number of `pais` unless it carries its country code:
+    `300 123 4567`, `(601) 745-2310`, `+57 300 123 4567`, `0056 9 8765 4321` → `+57…`/`+56…`.
+
+    Mobile and fixed lines are both accepted; a number that `phonenumbers` does not consider a
+    valid number of its country (wrong length, unassigned range, letters) is refused."""
     original = texto.strip()
-    limpio = re.sub(r"[\s\u00a0().\-/]", "", original)
+    e164 = _e164(_SEPARADORES_TELEFONO.sub("", original), (pais or "").upper())
+    if e164 is None:
+        raise ValorInvalido(f"teléfono no válido «{original}»")
+    return e164
+
+
+@lru_cache(maxsize=65_536)  # a deudor's phone comes back on each of their rows
+def _e164(limpio: str, region: str) -> str | None:
     if limpio.startswith("00"):
         limpio = "+" + limpio[2:]
-    internacional = limpio.startswith("+")
-    digitos = limpio.lstrip("+")
+    digitos = limpio[1:] if limpio.startswith("+") else limpio
     if not digitos.isdigit() or not 7 <= len(digitos) <= 15:
-        raise ValorInvalido(f"teléfono no válido «{original}»")
-    if internacional:
-        return "+" + digitos
-    prefijo, largo = TELEFONIA.get(pais, ("", 0))
-    if largo and len(digitos) == largo:
-        return f"+{prefijo}{digitos}"
-    if largo and len(digitos) == len(prefijo) + largo and digitos.startswith(prefijo):
-        return "+" + digitos
-    return digitos
+        return None
+    codigo = phonenumbers.country_code_for_region(region)
+    numero = _numero_directo(digitos, codigo, limpio.startswith("+"))
+    if numero is None:
+        try:
+            numero = phonenumbers.parse(limpio, region if codigo else None)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(numero):
+            return None
+    return f"+{numero.country_code}{numero.national_number}"
 
 
 def leer_email(texto: str) -> str:
-    limpio = texto.strip().lower()
-    if not _EMAIL.fullmatch(limpio) or len(limpio) > 254:
-        raise ValorInvalido(f"correo electrónico no válido «{texto.strip()}»")
-    return limpio
+    """An email address as stored: checked with `email_validator` (syntax only, no DNS),
+    normalised and in lower case (`Ana.Perez@Example.COM` → `ana.perez@example.com`)."""
+    original = texto.strip()
+    if len(original) > 254:
+        raise ValorInvalido(f"correo electrónico no válido «{original[:60]}…» (demasiado largo)")
+    simple = original.lower()
+    encontrado = _EMAIL_SIMPLE.fullmatch(simple)
+    if encontrado and encontrado["tld"] not in SPECIAL_USE_DOMAIN_NAMES:
+        return simple  # plain ASCII address that email_validator accepts as it is
+    try:
+        return validate_email(original, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValorInvalido(f"correo electrónico no válido «{original}»") from None

@@ -1,9 +1,13 @@
 """The report of one placement import: what was read, written, skipped and rejected."""
 
+import csv
+import io
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from agencia.asignaciones.validacion import Rechazo
+from agencia.exportar import celda_segura
 from agencia.formato import fecha
 
 
@@ -80,3 +84,17 @@ class ReporteImportacion:
             lineas.append("Filas rechazadas:" if self.importado else "Errores:")
             lineas += [r.como_texto() for r in sorted(self.rechazos, key=lambda r: r.linea)]
         return "\n".join(lineas)
+
+
+# ---- the rejected rows as CSV ----------------------------------------------------------------
+
+def reporte_csv(rechazos: Iterable[Mapping]) -> str:
+    """The rejected rows (dicts with linea, columna, valor, motivo) as CSV for a spreadsheet:
+    `;` separated (Excel in Spanish locales), UTF-8 with BOM, every text cell neutralised."""
+    salida = io.StringIO()
+    escritor = csv.writer(salida, delimiter=";", lineterminator="\r\n")
+    escritor.writerow(["linea", "columna", "valor", "motivo"])
+    for rechazo in rechazos:
+        escritor.writerow([rechazo.get("linea", ""), celda_segura(rechazo.get("columna")),
+                           celda_segura(rechazo.get("valor")), celda_segura(rechazo.get("motivo"))])
+    return "\ufeff" + salida.getvalue()

@@ -32,6 +32,7 @@ from agencia.casos.servicios import (
     totales,
 )
 from agencia.cumplimiento.motor import evaluar
+from agencia.documentos.panel import panel_documentos
 from agencia.extensiones import db
 from agencia.pagos.formularios import FormularioPago
 from agencia.pagos.servicios import pagos_del_caso
@@ -89,6 +90,7 @@ def pagina_caso(caso: Caso, codigo: int = 200, **formularios):
         puede_autorizar=current_user.rol in ROLES_QUE_AUTORIZAN,
         puede_pagar=current_user.rol in ROLES_QUE_PAGAN,
         panel_acuerdo=formularios.get("panel_acuerdo") or panel_acuerdo(caso),
+        panel_documentos=formularios.get("panel_documentos") or panel_documentos(caso),
     ), codigo
 
 

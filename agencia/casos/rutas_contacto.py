@@ -26,11 +26,13 @@ from agencia.cumplimiento.motor import politica_para
 from agencia.deudores.formularios import (
     FormularioConsentimiento,
     FormularioNoContactar,
+    FormularioNuevoContacto,
     FormularioPreferencias,
 )
 from agencia.deudores.modelos import Contacto
 from agencia.deudores.servicios import (
     AjusteInvalido,
+    agregar_contacto,
     fijar_consentimientos,
     fijar_no_contactar,
     fijar_preferencias,
@@ -63,6 +65,7 @@ def _pagina_contacto(caso: Caso, codigo: int = 200, enviado=None):
             formulario(f"contacto-{c.id}", lambda c=c: FormularioConsentimiento(c))
             for c in deudor.contactos
         ],
+        form_nuevo=formulario("nuevo", FormularioNuevoContacto),
         form_preferencias=formulario(
             "preferencias", lambda: FormularioPreferencias(deudor, caso.acreedor.pais)),
         form_no_contactar=formulario("no_contactar", lambda: FormularioNoContactar(deudor)),
@@ -89,6 +92,21 @@ def _listo(caso: Caso, mensaje: str):
 @personal_requerido
 def contacto(caso_id: int):
     return _pagina_contacto(obtener_o_404(Caso, caso_id))
+
+
+@bp.route("/<int:caso_id>/contacto/contactos", methods=["POST"])
+@rol_requerido(*ROLES_QUE_EDITAN)
+def nuevo_contacto(caso_id: int):
+    caso = obtener_o_404(Caso, caso_id)
+    formulario = FormularioNuevoContacto(enviado=True)
+    if not formulario.validate_on_submit():
+        return _refusar(caso, "nuevo", formulario)
+    try:
+        contacto = agregar_contacto(caso, formulario.tipo.data, formulario.valor.data,
+                                    formulario.canales.data or [], usuario_id=current_user.id)
+    except AjusteInvalido as error:
+        return _refusar(caso, "nuevo", formulario, error)
+    return _listo(caso, f"{contacto.nombre_tipo} {contacto.valor} agregado.")
 
 
 @bp.route("/<int:caso_id>/contacto/contactos/<int:contacto_id>", methods=["POST"])

@@ -14,6 +14,10 @@ from agencia.demo import datos
 
 PESOS_OBLIGACIONES = ([1, 2, 3], [70, 22, 8])
 
+# Colombian mobile prefixes in use (phonenumbers refuses numbers of unassigned ranges).
+MOVILES_CO = ("300", "301", "302", "304", "305", "310", "311", "312", "313", "314", "315", "316",
+              "317", "318", "319", "320", "321", "322", "323", "350", "351")
+
 
 def digito_nit(numero: int) -> int:
     """The DIAN check digit of a Colombian NIT."""
@@ -64,7 +68,8 @@ class Generador:
             nombre = f"{a.choice(datos.NOMBRES_CHILE)} {a.choice(datos.APELLIDOS_CHILE)} " \
                      f"{a.choice(datos.APELLIDOS_CHILE)}"
             ciudad = a.choice(datos.CIUDADES_CL)
-            telefonos = [f"+56 9 {a.randint(1000, 9999)} {a.randint(1000, 9999)}"]
+            # Blocks phonenumbers knows as Chilean mobiles (9 4000… to 9 6899…).
+            telefonos = [f"+56 9 {a.randint(4000, 6899)} {a.randint(1000, 9999)}"]
             direccion = f"{a.choice(datos.CALLES_CL)} {a.randint(100, 9999)}" + (
                 f", depto {a.randint(11, 1804)}" if a.random() < 0.4 else "")
         else:
@@ -77,8 +82,7 @@ class Generador:
                     a.randint(10_000_000, 99_999_999), a.randint(1_000_000_000, 1_150_000_000)]))))
                 nombres = datos.NOMBRES_MUJER if a.random() < 0.5 else datos.NOMBRES_HOMBRE
                 nombre = f"{a.choice(nombres)} {a.choice(datos.APELLIDOS)} {a.choice(datos.APELLIDOS)}"
-            telefonos = [f"3{a.choice('0125')}{a.randint(0, 9)} {a.randint(100, 999)} "
-                         f"{a.randint(1000, 9999)}"]
+            telefonos = [f"{a.choice(MOVILES_CO)} {a.randint(100, 999)} {a.randint(1000, 9999)}"]
             if a.random() < 0.25:
                 telefonos.append(f"{indicativo} {a.randint(200, 799)} {a.randint(1000, 9999)}")
             direccion = f"{a.choice(datos.VIAS_CO)} {a.randint(1, 170)} # {a.randint(1, 120)}-" \

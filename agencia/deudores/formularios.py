@@ -6,9 +6,11 @@ from wtforms.fields import TimeField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from agencia.casos.formularios import SelectChoice
 from agencia.casos.modelos import CANALES
 from agencia.cumplimiento.presets import PRESETS
-from agencia.deudores.servicios import CANALES_POR_TIPO, MAXIMO_ZONA
+from agencia.deudores.modelos import TIPOS_CONTACTO
+from agencia.deudores.servicios import CANALES_POR_TIPO, MAXIMO_VALOR, MAXIMO_ZONA
 
 
 def _origen(enviado: bool) -> dict:
@@ -87,3 +89,18 @@ class FormularioNoContactar(FlaskForm):
         super().__init__(**_origen(enviado))
         if not enviado:
             self.no_contactar.data = deudor.no_contactar
+
+
+class FormularioNuevoContacto(FlaskForm):
+    """A new phone, email or address of the deudor; the value is normalised by the service
+    (agencia.deudores.servicios.agregar_contacto), as the importer does."""
+
+    tipo = SelectField("Tipo", validate_choice=False,
+                       choices=[SelectChoice(c, n) for c, n in TIPOS_CONTACTO.items()])
+    valor = StringField("Teléfono, correo o dirección", validators=[Length(
+        max=MAXIMO_VALOR, message=f"El contacto admite hasta {MAXIMO_VALOR} caracteres.")])
+    canales = CasillasField("Canales autorizados", validate_choice=False,
+                            choices=[SelectChoice(c, n) for c, n in CANALES.items()])
+
+    def __init__(self, enviado: bool = False):
+        super().__init__(**_origen(enviado), prefix="nuevo")

@@ -9,12 +9,13 @@ all of their casos; the audit entry names the acreedor of the caso the change wa
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from agencia.asignaciones.lectura import ValorInvalido, leer_email, leer_telefono
 from agencia.auditoria.servicios import registrar
 from agencia.casos.modelos import CANALES
 from agencia.cumplimiento.horario import describir_horario
 from agencia.cumplimiento.motor import politica_para
 from agencia.cumplimiento.presets import PRESETS
-from agencia.deudores.modelos import Contacto, Deudor
+from agencia.deudores.modelos import TIPOS_CONTACTO, Contacto, Deudor
 from agencia.errores import EntradaInvalida
 from agencia.extensiones import db
 
@@ -26,6 +27,9 @@ CANALES_POR_TIPO = {
     "direccion": ("carta", "visita"),
 }
 MAXIMO_ZONA = 50
+MAXIMO_VALOR = 300
+EJEMPLOS_TELEFONO = {"CO": "300 123 4567", "CL": "9 8765 4321", "PE": "987 654 321",
+                     "MX": "55 1234 5678", "US": "202 555 0143"}
 
 
 class AjusteInvalido(EntradaInvalida):
@@ -138,3 +142,69 @@ def fijar_no_contactar(deudor: Deudor, valor: bool, usuario, nota: str | None = 
               despues={"no_contactar": valor, "nota": (nota or "").strip()},
               usuario_id=usuario.id)
     db.session.flush()
+
+
+def normalizar_valor(tipo: str, valor: str | None, pais: str) -> str:
+    """A contact value as stored, the same way the placement importer stores it: phones in
+    E.164 for `pais`, emails checked and in lower case, addresses with single spaces."""
+    texto = " ".join((valor or "").split())
+    if not texto:
+        raise AjusteInvalido("valor", f"Escriba el {TIPOS_CONTACTO.get(tipo, 'valor').lower()}.")
+    if len(texto) > MAXIMO_VALOR:
+        raise AjusteInvalido("valor", f"El contacto admite hasta {MAXIMO_VALOR} caracteres.")
+    try:
+        if tipo == "telefono":
+            return leer_telefono(texto, pais)
+        if tipo == "email":
+            return leer_email(texto)
+    except ValorInvalido as error:
+        mensaje = str(error)
+        if tipo == "telefono":
+            ejemplo = EJEMPLOS_TELEFONO.get(pais, "")
+            mensaje += (f": escriba un número de {pais}" + (f" (p. ej. {ejemplo})" if ejemplo
+                                                            else "")
+                        + " o con su indicativo internacional (+57 …, +56 …).")
+        raise AjusteInvalido("valor", mensaje[:1].upper() + mensaje[1:]) from None
+    if tipo == "direccion":
+        return texto
+    raise AjusteInvalido("tipo", f"Tipo de contacto desconocido: «{tipo}».")
+
+
+def _clave(contacto: Contacto, pais: str) -> str:
+    """What makes two contacts the same: the normalised value (stored values may predate
+    normalisation), else the value folded."""
+    try:
+        return normalizar_valor(contacto.tipo, contacto.valor, pais).lower()
+    except AjusteInvalido:
+        return " ".join(contacto.valor.split()).lower()
+
+
+def agregar_contacto(caso, tipo: str, valor: str, canales: list[str], *,
+                     usuario_id: int | None = None) -> Contacto:
+    """Adds a phone, email or address to the caso's deudor, normalised for the deudor's
+    country (the acreedor's when unknown). The same contact twice, in any format, is refused."""
+    deudor: Deudor = caso.deudor
+    if tipo not in TIPOS_CONTACTO:
+        raise AjusteInvalido("tipo", "Elija el tipo de contacto: teléfono, correo o dirección.")
+    pais = deudor.pais or caso.acreedor.pais
+    normalizado = normalizar_valor(tipo, valor, pais)
+    repetido = next((c for c in deudor.contactos
+                     if c.tipo == tipo and _clave(c, pais) == normalizado.lower()), None)
+    if repetido is not None:
+        raise AjusteInvalido("valor", f"El deudor ya tiene este {TIPOS_CONTACTO[tipo].lower()}: "
+                                      f"{repetido.valor}.")
+    admitidos = CANALES_POR_TIPO[tipo]
+    ajenos = [c for c in canales if c not in admitidos]
+    if ajenos:
+        raise AjusteInvalido(
+            "canales", f"Este contacto solo admite {_nombres(admitidos)}; no {_nombres(ajenos)}.")
+    contacto = Contacto(tipo=tipo, valor=normalizado, valido=True,
+                        consentimientos=[c for c in admitidos if c in canales])
+    deudor.contactos.append(contacto)
+    db.session.flush()
+    registrar("deudor.contacto_agregar", "deudor", deudor.id, acreedor_id=caso.acreedor_id,
+              despues={"contacto_id": contacto.id, "tipo": tipo, "valor": normalizado,
+                       "consentimientos": contacto.consentimientos},
+              usuario_id=usuario_id)
+    db.session.flush()
+    return contacto

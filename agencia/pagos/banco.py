@@ -34,6 +34,7 @@ from agencia.asignaciones.lectura import (
 )
 from agencia.casos.modelos import Caso, Obligacion
 from agencia.deudores.modelos import Deudor
+from agencia.exportar import celda_segura
 from agencia.extensiones import db
 from agencia.pagos.modelos import METODOS_PAGO, LotePagos
 from agencia.pagos.servicios import (
@@ -243,13 +244,10 @@ def reporte_csv(lote: LotePagos) -> str:
                        "columna", "motivo"])
     for fila in lote.reporte or []:
         escritor.writerow([fila.get("linea"), ESTADOS_LINEA.get(fila.get("estado"), ""),
-                           _seguro(fila.get("referencia_bancaria")), _seguro(fila.get("monto")),
+                           celda_segura(fila.get("referencia_bancaria")),
+                           celda_segura(fila.get("monto")),
                            fila.get("caso_id") or "", fila.get("pago_id") or "",
-                           fila.get("columna") or "", _seguro(fila.get("motivo"))])
+                           fila.get("columna") or "", celda_segura(fila.get("motivo"))])
     return "\ufeff" + salida.getvalue()
 
 
-def _seguro(texto) -> str:
-    """Neutralises spreadsheet formulas in cells copied from the uploaded file."""
-    texto = "" if texto is None else str(texto)
-    return "'" + texto if texto[:1] in ("=", "+", "-", "@") else texto

@@ -1,0 +1,1 @@
+"""Recalls (devoluciones): the acreedor takes casos back; they close as etapa devuelto."""
