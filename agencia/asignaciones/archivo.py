@@ -198,6 +198,9 @@ def leer_contenido(contenido: bytes) -> Tabla:
             "Columnas repetidas en el encabezado: " + ", ".join(f"«{c}»" for c in repetidas) + "."
         )
     faltan = [c for c in COLUMNAS_OBLIGATORIAS if c not in columnas]
+    if faltan and any(";" in c or "," in c for c in encabezado[1]):
+        raise ErrorImportacion(
+            "El encabezado mezcla los separadores «;» y «,»: use uno solo en todo el archivo.")
     if len(faltan) == 1:
         raise ErrorImportacion(f"Falta la columna obligatoria «{faltan[0]}».")
     if faltan:
