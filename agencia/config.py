@@ -52,6 +52,11 @@ class Config:
 
     POR_PAGINA = 25
     AGENTE_META_GESTIONES_DIA = int(os.environ.get("AGENTE_META_GESTIONES_DIA", "60"))
+    # Upload limits in MB: placement files, documents (each, and a ZIP's total), payment proofs.
+    CARGA_MAX_MB = int(os.environ.get("CARGA_MAX_MB", "50"))
+    DOCUMENTO_MAX_MB = int(os.environ.get("DOCUMENTO_MAX_MB", "20"))
+    DOCUMENTOS_ZIP_MAX_MB = int(os.environ.get("DOCUMENTOS_ZIP_MAX_MB", "200"))
+    PAGO_COMPROBANTE_MAX_MB = int(os.environ.get("PAGO_COMPROBANTE_MAX_MB", "10"))
     # API v1: requests per token, and rows per POST /api/v1/asignaciones.
     API_RATELIMIT = os.environ.get("API_RATELIMIT", "120 per minute")
     API_MAXIMO_FILAS = int(os.environ.get("API_MAXIMO_FILAS", "10000"))
