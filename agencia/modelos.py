@@ -7,17 +7,21 @@ from agencia.asignaciones.modelos import CargaCartera, LoteAsignacion
 from agencia.auditoria.modelos import Auditoria
 from agencia.auth.modelos import Usuario
 from agencia.bandejas.modelos import SesionTrabajo
-from agencia.cartas.modelos import Carta
+from agencia.cartas.modelos import Carta, LoteCartas, PlantillaAcreedor
 from agencia.casos.modelos import CambioEtapa, Caso, Gestion, Obligacion
 from agencia.cumplimiento.modelos import PoliticaAcreedor
 from agencia.deudores.modelos import Contacto, Deudor
 from agencia.documentos.modelos import Documento
 from agencia.equipos.modelos import Equipo
 from agencia.honorarios.modelos import Honorario, TarifaHonorario
+from agencia.mensajes.modelos import Mensaje
 from agencia.pagos.modelos import AbonoCuota, ImputacionPago, LotePagos, Pago
 from agencia.promesas.modelos import Promesa
 
 __all__ = [
+    "LoteCartas",
+    "Mensaje",
+    "PlantillaAcreedor",
     "CargaCartera",
     "Documento",
     "TokenApi",

@@ -21,11 +21,12 @@ from sqlalchemy import func, select
 from agencia.acuerdos.modelos import Acuerdo, Cuota
 from agencia.api.modelos import TokenApi
 from agencia.asignaciones.modelos import CargaCartera, LoteAsignacion
-from agencia.cartas.modelos import Carta
+from agencia.cartas.modelos import Carta, LoteCartas
 from agencia.casos.modelos import Gestion
 from agencia.documentos.modelos import Documento
 from agencia.equipos.modelos import Equipo
 from agencia.extensiones import db
+from agencia.mensajes.modelos import Mensaje
 from agencia.pagos.modelos import LotePagos, Pago
 from tests.conftest import ingresar, token_csrf
 
@@ -50,6 +51,8 @@ class Mundo:
     carga_id: int
     documento_id: int
     token_id: int
+    lote_cartas_id: int
+    mensaje_id: int
 
 
 # Route argument name -> which of A's ids to put in it.
@@ -70,6 +73,9 @@ VALORES = {
     "carga_id": lambda m: m.carga_id,
     "documento_id": lambda m: m.documento_id,
     "token_id": lambda m: m.token_id,
+    "lote_cartas_id": lambda m: m.lote_cartas_id,
+    "mensaje_id": lambda m: m.mensaje_id,
+    "clave": lambda m: "recordatorio_amistoso",  # a template key: not tenant data by itself
     "pais": lambda m: "CO",  # contact policy administration: a country preset, not tenant data
 }
 # Endpoints whose arguments are not tenant data.
@@ -147,8 +153,11 @@ def mundo(crear_acreedor, crear_usuario, crear_caso) -> Mundo:
                           ruta="documentos/x.pdf")
     token = TokenApi(acreedor_id=a.id, nombre="ERP", prefijo="agc_1234", hash="3" * 64,
                      alcances=["asignaciones"])
+    lote_cartas = LoteCartas(acreedor_id=a.id, plantilla="recordatorio_amistoso")
+    mensaje = Mensaje(acreedor_id=a.id, caso_id=caso.id, canal="email", plantilla="x",
+                      clave="prueba:1", destino="maria@example.com")
     db.session.add_all([gestion, carta, lote, equipo, acuerdo, pago, lote_pagos, carga,
-                        documento, token])
+                        documento, token, lote_cartas, mensaje])
     db.session.commit()
     return Mundo(
         acreedor_id=a.id, caso_id=caso.id, deudor_id=caso.deudor_id,
@@ -156,7 +165,7 @@ def mundo(crear_acreedor, crear_usuario, crear_caso) -> Mundo:
         gestion_id=gestion.id, carta_id=carta.id, lote_id=lote.id, usuario_id=cliente_a.id,
         equipo_id=equipo.id, acuerdo_id=acuerdo.id, pago_id=pago.id,
         lote_pagos_id=lote_pagos.id, carga_id=carga.id, documento_id=documento.id,
-        token_id=token.id,
+        token_id=token.id, lote_cartas_id=lote_cartas.id, mensaje_id=mensaje.id,
     )
 
 

@@ -1,0 +1,1 @@
+"""Outbound messages (email, SMS, WhatsApp): an outbox, provider adapters, retries."""
