@@ -37,6 +37,8 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     from agencia.auth.rutas import bp as auth_bp
     from agencia.bandejas.rutas import bp as bandejas_bp
     from agencia.cartas.rutas import bp as cartas_bp
+    from agencia.cartas.rutas_lotes import bp as lotes_cartas_bp
+    from agencia.cartas.rutas_plantillas import bp as plantillas_bp
     from agencia.casos.rutas import bp as casos_bp
     from agencia.cumplimiento.rutas import bp as politicas_bp
     from agencia.documentos.rutas import bp as documentos_bp
@@ -49,7 +51,8 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
 
     for bp in (auth_bp, bandejas_bp, casos_bp, cartas_bp, asignaciones_bp, portal_bp, salud_bp,
                politicas_bp, equipos_bp, supervision_bp, acuerdos_bp, pagos_bp,
-               honorarios_bp, documentos_bp, api_bp, api_tokens_bp):
+               honorarios_bp, documentos_bp, api_bp, api_tokens_bp, plantillas_bp,
+               lotes_cartas_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

@@ -30,6 +30,20 @@ class Config:
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
     SMTP_REMITENTE = os.environ.get("SMTP_REMITENTE", "cobranza@agencia.local")
+    SMTP_USUARIO = os.environ.get("SMTP_USUARIO", "")
+    SMTP_CLAVE = os.environ.get("SMTP_CLAVE", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+    SMTP_TIMEOUT = int(os.environ.get("SMTP_TIMEOUT", "20"))
+    # SMS / WhatsApp provider: JSON POST {to, body, reference} with a Bearer token.
+    SMS_PROVEEDOR_URL = os.environ.get("SMS_PROVEEDOR_URL", "")
+    SMS_PROVEEDOR_TOKEN = os.environ.get("SMS_PROVEEDOR_TOKEN", "")
+    WHATSAPP_PROVEEDOR_URL = os.environ.get("WHATSAPP_PROVEEDOR_URL", "")
+    WHATSAPP_PROVEEDOR_TOKEN = os.environ.get("WHATSAPP_PROVEEDOR_TOKEN", "")
+    PROVEEDOR_TIMEOUT = int(os.environ.get("PROVEEDOR_TIMEOUT", "15"))
+    # Outbox: attempts before a message is fallido; minutes a message may stay "enviando"
+    # before it is reported as stuck (left for a person: it may have gone out).
+    MENSAJES_MAX_INTENTOS = int(os.environ.get("MENSAJES_MAX_INTENTOS", "5"))
+    MENSAJES_ENVIANDO_ATASCADO_MIN = int(os.environ.get("MENSAJES_ENVIANDO_ATASCADO_MIN", "15"))
 
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TZ_DEFAULT", "America/Bogota")

@@ -20,7 +20,7 @@ from sqlalchemy import Select, and_, event, exists, or_, select
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from agencia.asignaciones.modelos import CargaCartera, LoteAsignacion
-from agencia.cartas.modelos import Carta
+from agencia.cartas.modelos import Carta, LoteCartas
 from agencia.casos.modelos import Caso, Gestion, Obligacion
 from agencia.deudores.modelos import Contacto, Deudor
 from agencia.documentos.modelos import Documento
@@ -39,6 +39,7 @@ _FILTROS = {
     Carta: lambda a: Carta.acreedor_id == a,
     LoteAsignacion: lambda a: LoteAsignacion.acreedor_id == a,
     CargaCartera: lambda a: CargaCartera.acreedor_id == a,
+    LoteCartas: lambda a: LoteCartas.acreedor_id == a,
     Documento: lambda a: Documento.acreedor_id == a,
     Gestion: lambda a: Gestion.caso_id.in_(_casos_de(a)),
     Deudor: lambda a: exists().where(Caso.deudor_id == Deudor.id, Caso.acreedor_id == a),
@@ -75,6 +76,7 @@ _FILTROS_AGENTE = {
     Gestion: lambda ag: _por_caso(Gestion.caso_id, ag),
     LoteAsignacion: lambda ag: LoteAsignacion.acreedor_id.in_(acreedores_de_agente(ag)),
     CargaCartera: lambda ag: CargaCartera.acreedor_id.in_(acreedores_de_agente(ag)),
+    LoteCartas: lambda ag: LoteCartas.acreedor_id.in_(acreedores_de_agente(ag)),
     Documento: lambda ag: _por_caso(Documento.caso_id, ag),
     Deudor: lambda ag: exists().where(
         and_(Caso.deudor_id == Deudor.id, caso_visible_para_agente(ag))

@@ -77,6 +77,22 @@ PERIODICOS: tuple[Periodico, ...] = (
         funcion="colas.trabajos.bandejas.liberar_reclamos_vencidos",
         cada=timedelta(minutes=5),
     ),
+    # The outbox: messages whose time has come go out (each through the contact policy);
+    # messages stuck "enviando" are reported, never resent.
+    Periodico(
+        id="mensajes_enviar_pendientes",
+        funcion="colas.trabajos.mensajes.enviar_pendientes",
+        cada=timedelta(minutes=1),
+    ),
+    # Payment reminders 7 and 1 days before each cuota or promise, the same day and 1 day
+    # after (unpaid): queued daily at 06:00 in Bogotá; the outbox sends them in legal hours.
+    Periodico(
+        id="mensajes_programar_recordatorios",
+        funcion="colas.trabajos.mensajes.programar_recordatorios",
+        cada=timedelta(days=1),
+        desfase=timedelta(hours=11),
+        timeout=1800,
+    ),
 )
 
 

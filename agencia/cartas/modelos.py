@@ -8,12 +8,19 @@ from agencia.tipos import FechaHoraUTC, ahora
 
 PLANTILLAS_CARTA = {
     "recordatorio_amistoso": "Recordatorio amistoso",
+    "aviso_vencimiento": "Aviso de vencimiento",
+    "carta_prejuridica": "Carta prejurídica",
+    "propuesta_acuerdo": "Propuesta de acuerdo",
     "acuerdo_pago": "Acuerdo de pago",
     "paz_y_salvo": "Paz y salvo",
+    "aviso_remision_juridica": "Aviso de remisión jurídica",
 }
 # Offered in the caso page's list; acuerdo_pago and paz_y_salvo have buttons of their own
 # (they need an acuerdo, or a caso pagado).
-PLANTILLAS_A_ELECCION = ("recordatorio_amistoso",)
+PLANTILLAS_A_ELECCION = (
+    "recordatorio_amistoso", "aviso_vencimiento", "carta_prejuridica", "propuesta_acuerdo",
+    "aviso_remision_juridica",
+)
 ESTADOS_CARTA = {
     "pendiente": "En cola",
     "generando": "Generando",

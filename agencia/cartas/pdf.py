@@ -14,7 +14,9 @@ document per call: a batch of letters is one HTML document with page breaks betw
 """
 
 import contextlib
+import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -109,3 +111,101 @@ def _motivo(errores: bytes) -> str:
         if linea.strip() and not linea.startswith("QStandardPaths")
     ]
     return lineas[-1] if lineas else "terminó con error y sin mensaje."
+
+
+# --- Batches: many letters in one wkhtmltopdf call, then one PDF per letter -----------------
+#
+# Each letter starts on a new page with a 1×1 px box whose fill colour encodes its position in
+# the chunk (red 254, then the position in green and blue). wkhtmltopdf writes that colour as
+# an `r g b scn` operator in the page's content stream, so the pages where letters start are
+# found by reading the (decompressed) content streams, without extracting any text. Anything
+# unexpected — a marker missing, out of order, or a page before the first one — is an ErrorPdf:
+# a chunk is never split by guesswork.
+
+_CUERPO = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
+_CABEZA = re.compile(r"^(.*?<body[^>]*>)", re.S | re.I)
+# wkhtmltopdf sets a fill colour as `/CSp cs r g b scn`; the literal prefix keeps it fast.
+_COLOR = re.compile(rb"cs ([\d.]+) ([\d.]+) ([\d.]+) scn")
+ROJO_MARCA = 254
+MAXIMO_LOTE = 256 * 256
+
+
+def _marca(posicion: int) -> str:
+    verde, azul = divmod(posicion, 256)
+    return (f'<div style="height:1px;width:1px;margin:0;padding:0;'
+            f'background:rgb({ROJO_MARCA},{verde},{azul})"></div>')
+
+
+def unir_html(documentos: list[str]) -> str:
+    """One HTML document with every letter on its own pages (the head of the first one: the
+    letters of a batch share their template), each opening with its position marker."""
+    if not documentos or len(documentos) > MAXIMO_LOTE:
+        raise ErrorPdf("Un bloque de cartas debe tener entre 1 y 65.536 cartas.")
+    cabeza = _CABEZA.match(documentos[0])
+    partes = [cabeza.group(1) if cabeza else "<html><head><meta charset='utf-8'></head><body>"]
+    for posicion, documento in enumerate(documentos):
+        cuerpo = _CUERPO.search(documento)
+        salto = "" if posicion == 0 else ' style="page-break-before:always"'
+        partes.append(f"<div{salto}>{_marca(posicion)}"
+                      f"{cuerpo.group(1) if cuerpo else documento}</div>")
+    partes.append("</body></html>")
+    return "".join(partes)
+
+
+def paginas_por_carta(pdf: bytes, cantidad: int) -> list[range]:
+    """The page range of each of the `cantidad` letters of a batch PDF (see unir_html)."""
+    from pypdf import PdfReader
+
+    lector = PdfReader(io.BytesIO(pdf))
+    inicios: list[int] = []
+    for numero, pagina in enumerate(lector.pages):
+        datos = _contenido(pagina)
+        for rojo, verde, azul in _COLOR.findall(datos):
+            if round(float(rojo) * 255) != ROJO_MARCA:
+                continue
+            posicion = round(float(verde) * 255) * 256 + round(float(azul) * 255)
+            if posicion != len(inicios) or (inicios and inicios[-1] == numero):
+                raise ErrorPdf("No se pudieron separar las cartas del bloque (marcas fuera de orden).")
+            inicios.append(numero)
+    if len(inicios) != cantidad or (inicios and inicios[0] != 0):
+        raise ErrorPdf(f"No se pudieron separar las cartas del bloque: {len(inicios)} marcas "
+                       f"para {cantidad} cartas.")
+    finales = inicios[1:] + [len(lector.pages)]
+    return [range(a, b) for a, b in zip(inicios, finales, strict=True)]
+
+
+def _contenido(pagina) -> bytes:
+    """The page's decoded content stream(s), read directly: pypdf's get_contents() parses
+    every operator, which costs far more than the rendering."""
+    contenido = pagina.get("/Contents")
+    if contenido is None:
+        return b""
+    contenido = contenido.get_object()
+    partes = contenido if isinstance(contenido, list) else [contenido]
+    return b"\n".join(parte.get_object().get_data() for parte in partes)
+
+
+def dividir(pdf: bytes, rangos: list[range]) -> list[bytes]:
+    """One PDF per page range (each carries only the resources its pages use)."""
+    from pypdf import PdfReader, PdfWriter
+
+    lector = PdfReader(io.BytesIO(pdf))
+    salida = []
+    for rango in rangos:
+        escritor = PdfWriter()
+        for numero in rango:
+            escritor.add_page(lector.pages[numero])
+        buffer = io.BytesIO()
+        escritor.write(buffer)
+        salida.append(buffer.getvalue())
+    return salida
+
+
+def lote_a_pdf(documentos: list[str], *, papel: str = "A4", timeout: float | None = None,
+               ejecutable: str | None = None) -> tuple[bytes, list[range]]:
+    """Renders many letters with ONE wkhtmltopdf call: the chunk's PDF and each letter's pages.
+    The timeout (default WKHTMLTOPDF_TIMEOUT_LOTE, else 10 × WKHTMLTOPDF_TIMEOUT) is the call's."""
+    if timeout is None:
+        timeout = _config("WKHTMLTOPDF_TIMEOUT_LOTE", 10 * _config("WKHTMLTOPDF_TIMEOUT", 60))
+    pdf = html_a_pdf(unir_html(documentos), papel=papel, timeout=timeout, ejecutable=ejecutable)
+    return pdf, paginas_por_carta(pdf, len(documentos))

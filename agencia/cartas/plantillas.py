@@ -39,7 +39,18 @@ def entorno() -> SandboxedEnvironment:
     return jinja
 
 
-def renderizar(plantilla: str, contexto: dict) -> str:
+def renderizar(plantilla: str, contexto: dict, acreedor_id: int | None = None) -> str:
+    """The letter in the acreedor's own version if it has one (editor.py, a sandbox without
+    file loader), else the default of plantillas/cartas/. The acreedor comes from the
+    context when not given."""
+    if acreedor_id is None:
+        acreedor_id = (contexto.get("acreedor") or {}).get("id")
+    if acreedor_id is not None:
+        from agencia.cartas import editor  # editor imports this module
+
+        propia = editor.compilada_de(acreedor_id, plantilla)
+        if propia is not None:
+            return propia.render(**contexto)
     return entorno().get_template(f"{plantilla}.html").render(**contexto)
 
 
@@ -82,6 +93,7 @@ def contexto(carta, caso, ahora: datetime | None = None) -> dict:
     datos = {
         "agencia": datos_agencia(),
         "acreedor": {
+            "id": acreedor.id,
             "nombre": acreedor.nombre,
             "nit": acreedor.nit or "",
             "codigo": acreedor.codigo,

@@ -19,9 +19,11 @@ function seguirProgreso(elemento) {
     }
     if (barra) barra.value = datos.progreso || 0;
     if (texto) texto.textContent = datos.mensaje || "";
-    if (datos.estado === "lista" && datos.url && enlace) {
-      enlace.href = datos.url;
-      enlace.hidden = false;
+    if (datos.estado === "lista") {  // done: show the result's link if there is one
+      if (datos.url && enlace) {
+        enlace.href = datos.url;
+        enlace.hidden = false;
+      }
       return;
     }
     if (datos.estado === "error") return;

@@ -39,3 +39,25 @@ def reencolar_atascadas() -> int:
     cantidad = servicios.reencolar_atascadas()
     db.session.commit()
     return cantidad
+
+
+# One job for the whole batch: it commits after each chunk, so a re-run (after a crash, or
+# from the lote's page) carries on where it stopped. No RQ retry, as for single letters.
+@trabajo(cola=COLA_CARTAS, job_timeout=3 * 3600, result_ttl=3600, failure_ttl=7 * 86400)
+def generar_lote(lote_cartas_id: int) -> str:
+    from agencia.cartas import lotes
+
+    def confirmar_avance():
+        db.session.commit()
+
+    try:
+        lote = lotes.generar_lote(lote_cartas_id, al_avanzar=confirmar_avance)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        lotes.marcar_error(lote_cartas_id, "Error inesperado al generar el lote de cartas.")
+        db.session.commit()
+        raise
+    if lote.estado == "error":
+        raise FalloCarta(lote.error)
+    return lote.estado
