@@ -8,7 +8,6 @@ token (API_RATELIMIT, "120 per minute" by default). Every error is JSON in Spani
 
 import hashlib
 import json
-import os
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -50,8 +49,7 @@ def _clave_limite() -> str:
 
 
 def _limite() -> str:
-    return (current_app.config.get("API_RATELIMIT") or os.environ.get("API_RATELIMIT")
-            or "120 per minute")
+    return current_app.config.get("API_RATELIMIT") or "120 per minute"
 
 
 limiter.shared_limit(_limite, scope="api", key_func=_clave_limite)(bp)
