@@ -233,7 +233,8 @@ def contexto_muestra(clave: str, acreedor) -> dict:
     if clave in CON_COMPROMISO:
         datos["compromiso"] = {"descripcion": "la cuota n.º 2 de su acuerdo de pago",
                                "fecha": "30/04/2026", "monto": dinero(205_761),
-                               "vencido": False, "tipo": "cuota"}
+                               "vencido": False, "tipo": "cuota",
+                               "cuando": "vence en 7 días, el 30/04/2026"}
     return datos
 
 

@@ -51,16 +51,18 @@ def _cuando(desplazamiento: int, fecha: date) -> str:
     return f"venció el {formato.fecha(fecha)} y aún no registramos el pago"
 
 
-def _textos(caso, que: str, monto, fecha: date, desplazamiento: int) -> tuple[str, str]:
-    acreedor = caso.acreedor.nombre
-    valor = formato.dinero(monto, caso.acreedor.moneda)
-    asunto = f"Recordatorio de pago — {acreedor}"
-    cuerpo = (f"Hola, {caso.deudor.nombre}.\n\n"
-              f"Le recordamos que {que} por {valor} con {acreedor} "
-              f"{_cuando(desplazamiento, fecha)}.\n\n"
-              "Si ya realizó el pago, por favor ignore este mensaje. "
-              "Si necesita ayuda, responda a este mensaje o comuníquese con nosotros.")
-    return asunto, cuerpo
+def _textos(caso, canal: str, tipo: str, que: str, monto, fecha: date,
+            desplazamiento: int) -> tuple[str | None, str]:
+    """(asunto, texto) from the "<canal>_compromiso" template — the acreedor's own version
+    when an admin edited one (agencia.cartas.editor)."""
+    from agencia.cartas.editor import renderizar_mensaje
+
+    compromiso = {"descripcion": que, "fecha": formato.fecha(fecha), "tipo": tipo,
+                  "monto": formato.dinero(monto, caso.acreedor.moneda),
+                  "vencido": desplazamiento > 0, "cuando": _cuando(desplazamiento, fecha)}
+    asunto, texto, _ = renderizar_mensaje(f"{canal}_compromiso", caso,
+                                          extra={"compromiso": compromiso})
+    return asunto, texto
 
 
 def _encolar(caso, tipo, objeto_id, que, monto, fecha, desplazamiento, momento) -> int:
@@ -68,9 +70,7 @@ def _encolar(caso, tipo, objeto_id, que, monto, fecha, desplazamiento, momento) 
     if mensaje_por_clave(clave(tipo, objeto_id, desplazamiento)) is not None:
         return 0
     canal = canal_de(caso)
-    asunto, cuerpo = _textos(caso, que, monto, fecha, desplazamiento)
-    if canal != "email":
-        cuerpo = cuerpo.replace("\n\n", " ")
+    asunto, cuerpo = _textos(caso, canal, tipo, que, monto, fecha, desplazamiento)
     encolar_mensaje(caso, canal, f"recordatorio_{tipo}", clave(tipo, objeto_id, desplazamiento),
                     asunto=asunto, cuerpo=cuerpo, origen=ORIGEN, programado_para=momento)
     return 1

@@ -138,7 +138,9 @@ def test_renderizar_mensaje_correo_sms_y_version_del_acreedor(escenario, crear_c
     asunto, texto, _ = editor.renderizar_mensaje(
         "whatsapp_compromiso", caso, extra={"compromiso": {
             "descripcion": "su promesa de pago", "fecha": "01/05/2026", "monto": "$ 10.000",
-            "vencido": True, "tipo": "promesa"}})
-    assert "No registramos aún el pago de su promesa de pago" in texto
+            "vencido": True, "tipo": "promesa",
+            "cuando": "venció el 01/05/2026 y aún no registramos el pago"}})
+    assert ("su promesa de pago por $ 10.000 venció el 01/05/2026 y aún no registramos el pago"
+            in texto)
     editor.guardar(acreedor, "sms_recordatorio", "Acme: caso {{ caso.id }}.", None, admin.id)
     assert editor.renderizar_mensaje("sms_recordatorio", caso)[1] == f"Acme: caso {caso.id}."
