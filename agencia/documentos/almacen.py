@@ -68,10 +68,12 @@ def _mb(limite: int) -> str:
     return f"{limite / (1024 * 1024):g} MB"
 
 
-def verificar(datos: bytes, nombre: str, campo: str = "archivo") -> ArchivoLeido:
-    """Checks bytes already read; raises ArchivoInvalido(campo, ...) in Spanish."""
+def verificar(datos: bytes, nombre: str, campo: str = "archivo", *,
+              limite: int | None = None) -> ArchivoLeido:
+    """Checks bytes already read (against `limite` bytes, DOCUMENTO_MAX_MB by default);
+    raises ArchivoInvalido(campo, ...) in Spanish."""
     nombre = nombre_seguro(nombre) or "documento"
-    limite = maximo_bytes()
+    limite = limite or maximo_bytes()
     if not datos:
         raise ArchivoInvalido(campo, f"El archivo «{nombre}» está vacío.")
     if len(datos) > limite:
@@ -84,17 +86,18 @@ def verificar(datos: bytes, nombre: str, campo: str = "archivo") -> ArchivoLeido
                         datos=datos, sha256=hashlib.sha256(datos).hexdigest())
 
 
-def leer_subido(archivo, campo: str = "archivo") -> ArchivoLeido:
+def leer_subido(archivo, campo: str = "archivo", *, limite: int | None = None) -> ArchivoLeido:
     """Reads an uploaded file (werkzeug FileStorage) with a cap, then checks it."""
     nombre = nombre_seguro(getattr(archivo, "filename", None)) if archivo is not None else ""
     if not nombre:
         raise ArchivoInvalido(campo, "Elija un archivo para subir.")
-    datos = archivo.read(maximo_bytes() + 1)
-    return verificar(datos, nombre, campo)
+    limite = limite or maximo_bytes()
+    datos = archivo.read(limite + 1)
+    return verificar(datos, nombre, campo, limite=limite)
 
 
-def relativa(acreedor_id: int, archivo: ArchivoLeido) -> str:
-    return f"documentos/{int(acreedor_id)}/{archivo.sha256}.{archivo.extension}"
+def relativa(acreedor_id: int, archivo: ArchivoLeido, carpeta: str = "documentos") -> str:
+    return f"{carpeta}/{int(acreedor_id)}/{archivo.sha256}.{archivo.extension}"
 
 
 def raiz() -> Path:
@@ -111,9 +114,10 @@ def ruta_absoluta(relativa_: str) -> Path | None:
     return ruta
 
 
-def guardar(acreedor_id: int, archivo: ArchivoLeido) -> str:
-    """Writes the file once per content (atomically) and returns its relative path."""
-    destino_rel = relativa(acreedor_id, archivo)
+def guardar(acreedor_id: int, archivo: ArchivoLeido, carpeta: str = "documentos") -> str:
+    """Writes the file once per content (atomically) under `carpeta` and returns its
+    relative path."""
+    destino_rel = relativa(acreedor_id, archivo, carpeta)
     destino = raiz() / destino_rel
     if destino.is_file() and destino.stat().st_size == archivo.tamano:
         return destino_rel

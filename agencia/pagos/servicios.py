@@ -130,7 +130,7 @@ def registrar_pago(caso: Caso, monto: Decimal, fecha: date, metodo: str,
     (flagged `ya_existia`). Raises PagoInvalido before writing anything.
 
     `moneda` None means the acreedor's currency. `comprobante`: an uploaded file
-    (werkzeug FileStorage) or a comprobantes.ArchivoComprobante. The returned pago carries
+    (werkzeug FileStorage) or an almacen.ArchivoLeido. The returned pago carries
     `carta_paz_y_salvo` (a Carta to queue after the commit, or None) and `aviso_carta`.
     """
     from agencia.pagos import comprobantes

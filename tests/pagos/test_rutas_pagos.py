@@ -92,7 +92,7 @@ def test_comprobante_se_guarda_y_se_descarga(cliente, caso, app):
 
 
 @pytest.mark.parametrize(("contenido", "nombre", "mensaje"), [
-    (b"MZ\x90\x00 ejecutable", "soporte.pdf", "no es ninguno de ellos"),
+    (b"MZ\x90\x00 ejecutable", "soporte.pdf", "no es un PDF, JPEG ni PNG"),
     (PNG, "soporte.pdf", "no corresponde a su contenido"),
     (b"texto plano", "soporte.txt", "PDF, JPEG o PNG"),
 ])
