@@ -134,3 +134,18 @@ def trabajo(cola: str = COLA_DEFECTO, **opciones_rq):
         return envuelta
 
     return decorador
+
+
+ESTADOS_VIVOS = ("queued", "started", "deferred", "scheduled")
+
+
+def trabajo_vivo(job_id: str | None) -> bool:
+    """Whether RQ still has this job waiting or running (so re-queuing it would double it)."""
+    from rq.exceptions import NoSuchJobError
+
+    if not job_id:
+        return False
+    try:
+        return Job.fetch(job_id, connection=conexion()).get_status() in ESTADOS_VIVOS
+    except NoSuchJobError:
+        return False

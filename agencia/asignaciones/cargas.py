@@ -236,10 +236,7 @@ def encolar_carga(carga: CargaCartera) -> str:
 def reencolar_atascadas(limite: int = 100) -> int:
     """Queues again cargas en_cola or importando whose job is not alive in Redis (never
     queued because Redis was down, or the worker died half way). The import is idempotent."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    from colas.conexion import conexion
+    from colas.conexion import trabajo_vivo
 
     cargas = db.session.scalars(
         select(CargaCartera)
@@ -248,13 +245,8 @@ def reencolar_atascadas(limite: int = 100) -> int:
     ).all()
     reencoladas = 0
     for carga in cargas:
-        if carga.job_id:
-            try:
-                estado = Job.fetch(carga.job_id, connection=conexion()).get_status()
-            except NoSuchJobError:
-                estado = None
-            if estado in ("queued", "started", "deferred", "scheduled"):
-                continue
+        if trabajo_vivo(carga.job_id):
+            continue
         encolar_carga(carga)
         reencoladas += 1
     return reencoladas

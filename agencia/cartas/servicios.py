@@ -260,10 +260,7 @@ def cartas_del_caso(caso_id: int, limite: int = 20) -> list[Carta]:
 def reencolar_atascadas(minutos: int = 2, limite: int = 500) -> int:
     """Queues again cartas still pendiente/generando after `minutos` whose job is not alive
     in Redis (never queued because Redis was down, or its work horse died)."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    from colas.conexion import conexion
+    from colas.conexion import trabajo_vivo
 
     antiguas = db.session.scalars(
         select(Carta)
@@ -276,13 +273,8 @@ def reencolar_atascadas(minutos: int = 2, limite: int = 500) -> int:
     ).all()
     reencoladas = 0
     for carta in antiguas:
-        if carta.job_id:
-            try:
-                estado = Job.fetch(carta.job_id, connection=conexion()).get_status()
-            except NoSuchJobError:
-                estado = None
-            if estado in ("queued", "started", "deferred", "scheduled"):
-                continue
+        if trabajo_vivo(carta.job_id):
+            continue
         encolar_carta(carta)
         reencoladas += 1
     return reencoladas
