@@ -13,12 +13,16 @@ from agencia.cumplimiento.modelos import PoliticaAcreedor
 from agencia.deudores.modelos import Contacto, Deudor
 from agencia.documentos.modelos import Documento
 from agencia.equipos.modelos import Equipo
+from agencia.estrategias.modelos import EjecucionPaso, Estrategia, PasoEstrategia
 from agencia.honorarios.modelos import Honorario, TarifaHonorario
 from agencia.mensajes.modelos import Mensaje
 from agencia.pagos.modelos import AbonoCuota, ImputacionPago, LotePagos, Pago
 from agencia.promesas.modelos import Promesa
 
 __all__ = [
+    "EjecucionPaso",
+    "Estrategia",
+    "PasoEstrategia",
     "LoteCartas",
     "Mensaje",
     "PlantillaAcreedor",

@@ -25,7 +25,9 @@ from agencia.casos.modelos import Caso, Gestion, Obligacion
 from agencia.deudores.modelos import Contacto, Deudor
 from agencia.documentos.modelos import Documento
 from agencia.equipos.modelos import Equipo, equipo_acreedor, equipo_agente
+from agencia.estrategias.modelos import EjecucionPaso, Estrategia
 from agencia.extensiones import db
+from agencia.mensajes.modelos import Mensaje
 
 
 def _casos_de(acreedor_id: int):
@@ -41,6 +43,9 @@ _FILTROS = {
     CargaCartera: lambda a: CargaCartera.acreedor_id == a,
     LoteCartas: lambda a: LoteCartas.acreedor_id == a,
     Documento: lambda a: Documento.acreedor_id == a,
+    Mensaje: lambda a: Mensaje.acreedor_id == a,
+    Estrategia: lambda a: Estrategia.acreedor_id == a,
+    EjecucionPaso: lambda a: EjecucionPaso.acreedor_id == a,
     Gestion: lambda a: Gestion.caso_id.in_(_casos_de(a)),
     Deudor: lambda a: exists().where(Caso.deudor_id == Deudor.id, Caso.acreedor_id == a),
     Contacto: lambda a: exists().where(
@@ -78,6 +83,9 @@ _FILTROS_AGENTE = {
     CargaCartera: lambda ag: CargaCartera.acreedor_id.in_(acreedores_de_agente(ag)),
     LoteCartas: lambda ag: LoteCartas.acreedor_id.in_(acreedores_de_agente(ag)),
     Documento: lambda ag: _por_caso(Documento.caso_id, ag),
+    Mensaje: lambda ag: _por_caso(Mensaje.caso_id, ag),
+    EjecucionPaso: lambda ag: _por_caso(EjecucionPaso.caso_id, ag),
+    Estrategia: lambda ag: Estrategia.acreedor_id.in_(acreedores_de_agente(ag)),
     Deudor: lambda ag: exists().where(
         and_(Caso.deudor_id == Deudor.id, caso_visible_para_agente(ag))
     ),

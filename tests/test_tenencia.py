@@ -25,6 +25,7 @@ from agencia.cartas.modelos import Carta, LoteCartas
 from agencia.casos.modelos import Gestion
 from agencia.documentos.modelos import Documento
 from agencia.equipos.modelos import Equipo
+from agencia.estrategias.modelos import Estrategia, PasoEstrategia
 from agencia.extensiones import db
 from agencia.mensajes.modelos import Mensaje
 from agencia.pagos.modelos import LotePagos, Pago
@@ -53,6 +54,7 @@ class Mundo:
     token_id: int
     lote_cartas_id: int
     mensaje_id: int
+    estrategia_id: int
 
 
 # Route argument name -> which of A's ids to put in it.
@@ -75,6 +77,7 @@ VALORES = {
     "token_id": lambda m: m.token_id,
     "lote_cartas_id": lambda m: m.lote_cartas_id,
     "mensaje_id": lambda m: m.mensaje_id,
+    "estrategia_id": lambda m: m.estrategia_id,
     "clave": lambda m: "recordatorio_amistoso",  # a template key: not tenant data by itself
     "pais": lambda m: "CO",  # contact policy administration: a country preset, not tenant data
 }
@@ -156,8 +159,10 @@ def mundo(crear_acreedor, crear_usuario, crear_caso) -> Mundo:
     lote_cartas = LoteCartas(acreedor_id=a.id, plantilla="recordatorio_amistoso")
     mensaje = Mensaje(acreedor_id=a.id, caso_id=caso.id, canal="email", plantilla="x",
                       clave="prueba:1", destino="maria@example.com")
+    estrategia = Estrategia(acreedor_id=a.id, etapa="prejuridico", nombre="Plan de A")
+    estrategia.pasos = [PasoEstrategia(dia=0, canal="email", plantilla="email_recordatorio")]
     db.session.add_all([gestion, carta, lote, equipo, acuerdo, pago, lote_pagos, carga,
-                        documento, token, lote_cartas, mensaje])
+                        documento, token, lote_cartas, mensaje, estrategia])
     db.session.commit()
     return Mundo(
         acreedor_id=a.id, caso_id=caso.id, deudor_id=caso.deudor_id,
@@ -166,6 +171,7 @@ def mundo(crear_acreedor, crear_usuario, crear_caso) -> Mundo:
         equipo_id=equipo.id, acuerdo_id=acuerdo.id, pago_id=pago.id,
         lote_pagos_id=lote_pagos.id, carga_id=carga.id, documento_id=documento.id,
         token_id=token.id, lote_cartas_id=lote_cartas.id, mensaje_id=mensaje.id,
+        estrategia_id=estrategia.id,
     )
 
 

@@ -23,6 +23,7 @@ PLANTILLAS_A_ELECCION = (
 )
 ESTADOS_CARTA = {
     "pendiente": "En cola",
+    "esperando": "Esperando horario permitido",
     "generando": "Generando",
     "lista": "Lista",
     "error": "Error",
@@ -50,6 +51,10 @@ class Carta(db.Model):
     terminado_en = mapped_column(FechaHoraUTC)
     # The batch it belongs to, if any: one carta per caso per batch (a re-run adds none).
     lote_cartas_id: Mapped[int | None] = mapped_column(ForeignKey("lote_cartas.id"), index=True)
+    # A collection letter the contact policy does not allow yet waits (estado esperando) until
+    # this moment, with the reason; the periodic re-queue picks it up then.
+    programado_para = mapped_column(FechaHoraUTC)
+    motivo: Mapped[str | None] = mapped_column(Text)
 
     caso = relationship("Caso")
 

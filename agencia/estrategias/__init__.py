@@ -1,0 +1,1 @@
+"""Contact strategies: per acreedor and etapa, automated steps by day offset."""
