@@ -43,6 +43,7 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     from agencia.cumplimiento.rutas import bp as politicas_bp
     from agencia.documentos.rutas import bp as documentos_bp
     from agencia.equipos.rutas import bp as equipos_bp
+    from agencia.estrategias.rutas import bp as estrategias_bp
     from agencia.honorarios.rutas import bp as honorarios_bp
     from agencia.mensajes.rutas import bp as mensajes_bp
     from agencia.pagos.rutas import bp as pagos_bp
@@ -53,7 +54,7 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     for bp in (auth_bp, bandejas_bp, casos_bp, cartas_bp, asignaciones_bp, portal_bp, salud_bp,
                politicas_bp, equipos_bp, supervision_bp, acuerdos_bp, pagos_bp,
                honorarios_bp, documentos_bp, api_bp, api_tokens_bp, plantillas_bp,
-               lotes_cartas_bp, mensajes_bp):
+               lotes_cartas_bp, mensajes_bp, estrategias_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

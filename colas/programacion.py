@@ -93,6 +93,14 @@ PERIODICOS: tuple[Periodico, ...] = (
         desfase=timedelta(hours=11),
         timeout=1800,
     ),
+    # Contact plans (agencia.estrategias): each caso's due step per acreedor and etapa, queued
+    # in the outbox or as a carta; the outbox applies the contact policy. Idempotent.
+    Periodico(
+        id="estrategias_ejecutar",
+        funcion="colas.trabajos.estrategias.ejecutar_estrategias_job",
+        cada=timedelta(hours=1),
+        timeout=1800,
+    ),
 )
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from flask import has_request_context
 from flask_login import current_user
+from sqlalchemy import insert
 
 from agencia.auditoria.modelos import Auditoria
 from agencia.extensiones import db
@@ -46,3 +47,24 @@ def registrar(
     )
     db.session.add(entrada)
     return entrada
+
+
+def registrar_varios(entradas: list[dict]) -> None:
+    """Many entries with one INSERT (batch work). Each dict has registrar()'s arguments:
+    accion, entidad, entidad_id and optionally acreedor_id, antes, despues, usuario_id."""
+    if not entradas:
+        return
+    actual = usuario_actual_id()
+    filas = [
+        {
+            "accion": e["accion"],
+            "entidad": e["entidad"],
+            "entidad_id": e["entidad_id"],
+            "acreedor_id": e.get("acreedor_id"),
+            "antes": _json(e["antes"]) if e.get("antes") is not None else None,
+            "despues": _json(e["despues"]) if e.get("despues") is not None else None,
+            "usuario_id": e["usuario_id"] if e.get("usuario_id") is not None else actual,
+        }
+        for e in entradas
+    ]
+    db.session.execute(insert(Auditoria), filas)

@@ -6,11 +6,16 @@ on the same casos whatever has changed since) and `generar_lote` walks it in id 
 chunks: each caso is checked against the contact policy for the "carta" channel (blocked →
 omitted, with its reasons in an audit entry "carta.omitida" of the lote, never generated);
 the allowed ones get a Carta of the lote (unique per lote and caso), rendered with ONE
-wkhtmltopdf call per chunk and split into one PDF per letter (pdf.lote_a_pdf). Each chunk
-commits its letters, their gestiones and the lote's counters together; a re-run skips the
-letters that are lista with their file, the casos already omitted, and makes the rest. The
-chunk PDF stays beside the letters (its name and the letter's pages are kept in the carta's
-parametros) and the merged file is built from the chunks at the end.
+wkhtmltopdf call per chunk and split into one PDF per letter (pdf.lote_a_pdf, pdf.dividir).
+Each chunk commits its letters, their gestiones and the lote's counters together; a re-run
+skips the letters that are lista with their whole file, the casos already omitted, and makes
+the rest. The chunk PDF stays beside the letters (its name and the letter's pages are kept in
+the carta's parametros) and the merged file is built from the chunks at the end.
+
+Throughput (benchmarks/cartas.py): PROCESOS chunks render at once, each in a thread that only
+waits on its wkhtmltopdf, splits its output and writes the files; this thread prepares the
+next chunks and records the finished one with a few statements per chunk (one UPDATE of the
+cartas, one INSERT of the gestiones, one of the audit entries), never an ORM flush per letter.
 """
 
 import hashlib
@@ -18,32 +23,29 @@ import secrets
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
 from jinja2 import TemplateError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from agencia.acreedores.modelos import Acreedor
 from agencia.auditoria.modelos import Auditoria
-from agencia.auditoria.servicios import registrar
+from agencia.auditoria.servicios import registrar, registrar_varios
 from agencia.cartas import plantillas
 from agencia.cartas.errores import CartaSinCola, ErrorCarta
 from agencia.cartas.modelos import PLANTILLAS_A_ELECCION, PLANTILLAS_CARTA, Carta, LoteCartas
-from agencia.cartas.pdf import ErrorPdf, dividir, lote_a_pdf
-from agencia.cartas.servicios import (
-    _escribir_atomico,
-    _relativa,
-    gestion_de,
-    nota_gestion,
-    ruta_archivo,
-)
-from agencia.casos.modelos import ETAPAS_ABIERTAS, Caso
+from agencia.cartas.pdf import ErrorPdf, combinar, dividir, lote_a_pdf
+from agencia.cartas.servicios import _relativa, nota_gestion, ruta_archivo
+from agencia.casos.gestiones_en_bloque import GestionAutomatica, registrar_en_bloque
+from agencia.casos.modelos import ETAPAS_ABIERTAS, Caso, Gestion
 from agencia.cumplimiento.motor import evaluar_lote
 from agencia.deudores.modelos import Deudor
+from agencia.documentos.almacen import escribir_archivos
 from agencia.extensiones import db
+from agencia.promesas.servicios import hoy_local
 from agencia.supervision.filtros import FiltroInvalido, Filtros, casos_filtrados, leer_filtros
 from agencia.tipos import ahora
 from colas.conexion import ColaNoDisponible, encolar
@@ -52,6 +54,9 @@ from colas.conexion import ColaNoDisponible, encolar
 # an acuerdo, paz_y_salvo a caso pagado).
 PLANTILLAS_LOTE = PLANTILLAS_A_ELECCION
 TAMANO_BLOQUE = 300
+# Chunks rendering at once (one wkhtmltopdf process each): two keep both cores of a small
+# server busy while this process stores the previous chunk.
+PROCESOS = 2
 ACCION_OMITIDA = "carta.omitida"
 
 
@@ -157,8 +162,13 @@ def _relativa_combinado(lote: LoteCartas) -> str:
     return f"cartas/{lote.acreedor_id}/lotes/{lote.id}.pdf"
 
 
+def _carpeta_bloques(lote: LoteCartas) -> Path:
+    return (Path(current_app.config["ALMACEN_ARCHIVOS"])
+            / f"cartas/{lote.acreedor_id}/lotes/{lote.id}")
+
+
 def _ruta_bloque(lote: LoteCartas, nombre: str) -> Path:
-    return Path(current_app.config["ALMACEN_ARCHIVOS"]) / f"cartas/{lote.acreedor_id}/lotes/{lote.id}/{nombre}"
+    return _carpeta_bloques(lote) / nombre
 
 
 def omitidos(lote_id: int) -> dict[int, list[str]]:
@@ -199,7 +209,9 @@ def generar_lote(
         raise ErrorLote(f"El lote {lote_id} no existe.")
     if lote.estado == "lista" and lote.archivo_combinado and ruta_combinado(lote).exists():
         return lote
-    tamano = tamano_bloque or current_app.config.get("CARTAS_LOTE_BLOQUE", TAMANO_BLOQUE)
+    config = current_app.config
+    tamano = tamano_bloque or config.get("CARTAS_LOTE_BLOQUE", TAMANO_BLOQUE)
+    en_vuelo = max(1, int(config.get("CARTAS_LOTE_PROCESOS", PROCESOS)))
     lote.estado, lote.error = "generando", None
     db.session.flush()
 
@@ -212,39 +224,37 @@ def generar_lote(
     hechos |= {c.caso_id for c in cartas.values() if _lista(c)}
     faltan = [i for i in caso_ids if i not in hechos]
     bloques = [faltan[i:i + tamano] for i in range(0, len(faltan), tamano)]
-    config = current_app.config
     opciones = {
         "timeout": config.get("WKHTMLTOPDF_TIMEOUT_LOTE", 10 * config.get("WKHTMLTOPDF_TIMEOUT", 60)),
         "ejecutable": config.get("WKHTMLTOPDF", "wkhtmltopdf"),
     }
-    # Pipeline: wkhtmltopdf renders chunk k+1 (in a thread that only waits on the subprocess)
-    # while this thread splits, writes and logs chunk k. Each step is a savepoint: a chunk that
-    # fails leaves nothing of itself behind. Carta rows of the chunk being rendered are
-    # committed with the previous chunk, still "generando": a re-run picks them up.
+    # Pipeline: up to `en_vuelo` chunks render at once (threads that wait on wkhtmltopdf and
+    # split its output) while this thread stores and logs the oldest one. Each step is a
+    # savepoint: a chunk that fails leaves nothing of itself behind. Carta rows of chunks still
+    # rendering are committed with an earlier chunk, "generando": a re-run picks them up.
     try:
-        with ThreadPoolExecutor(max_workers=1) as hilo:
+        with ThreadPoolExecutor(max_workers=en_vuelo) as hilos:
 
             def lanzar(k: int):
                 if k >= len(bloques):
                     return None
-                preparado = _preparar(lote, bloques[k], cartas, momento)
+                with db.session.begin_nested():
+                    preparado = _preparar(lote, bloques[k], cartas, momento)
                 if preparado is None:
                     return None
-                futuro = hilo.submit(lote_a_pdf, preparado.documentos, papel=preparado.papel,
-                                     **opciones)
-                return preparado, futuro
+                return preparado, hilos.submit(_renderizar, preparado, opciones)
 
-            with db.session.begin_nested():
-                en_curso = lanzar(0)
+            cola = [lanzar(k) for k in range(min(en_vuelo, len(bloques)))]
             for k in range(len(bloques)):
+                actual = cola.pop(0)
                 with db.session.begin_nested():
-                    actual, en_curso = en_curso, lanzar(k + 1)
                     if actual is not None:
                         preparado, futuro = actual
-                        _completar(lote, preparado, *futuro.result())
+                        _completar(lote, preparado, futuro.result())
                     _contar(lote)
                 if al_avanzar:
                     al_avanzar()
+                cola.append(lanzar(k + en_vuelo))
         _combinar(lote)
     except (ErrorCarta, ErrorPdf, OSError) as error:
         return _fallar(lote, str(error) if not isinstance(error, OSError)
@@ -256,14 +266,37 @@ def generar_lote(
 
 
 def _lista(carta: Carta) -> bool:
-    return carta.estado == "lista" and bool(carta.archivo) and ruta_archivo(carta).exists()
+    """Made, with its whole file (a crash between the write and the commit of the next chunk
+    could leave a file without its bytes on disk: the size says)."""
+    if carta.estado != "lista" or not carta.archivo:
+        return False
+    try:
+        return ruta_archivo(carta).stat().st_size == carta.tamano
+    except OSError:
+        return False
 
 
-@dataclass
+@dataclass(frozen=True)
+class _Item:
+    """What storing one letter of a chunk needs, as plain values: the chunk is stored after
+    a commit has expired its ORM objects."""
+
+    carta_id: int
+    caso_id: int
+    previa: bool  # the Carta row comes from an earlier run (its gestion may exist)
+    archivo: str  # relative to ALMACEN_ARCHIVOS
+    nota: str  # the gestion's note
+    ultima_gestion_en: datetime | None
+    proxima_accion: date | None
+
+
+@dataclass(frozen=True)
 class _Preparado:
-    elegidas: list  # [(Carta, Caso, made by an earlier run)]
+    items: list[_Item]
     documentos: list[str]  # each letter's HTML
     papel: str
+    raiz: Path  # ALMACEN_ARCHIVOS
+    carpeta_bloques: Path  # where the lote's chunk files go
 
 
 def _preparar(lote: LoteCartas, caso_ids: list[int], cartas: dict[int, Carta], momento
@@ -282,19 +315,16 @@ def _preparar(lote: LoteCartas, caso_ids: list[int], cartas: dict[int, Carta], m
     )
     decisiones = evaluar_lote(casos, "carta", momento)
     elegidas: list[tuple[Carta, Caso, bool]] = []
+    omitidas = []
     for caso in casos:
         motivos = _motivos_fijos(caso)
         decision = decisiones[caso.id]
         if not decision.permitido:
             motivos += [m for m in decision.motivos if m not in motivos]
         if motivos:
-            registrar(
-                ACCION_OMITIDA,
-                "lote_cartas",
-                lote.id,
-                acreedor_id=lote.acreedor_id,
-                despues={"caso_id": caso.id, "motivos": motivos},
-            )
+            omitidas.append({"accion": ACCION_OMITIDA, "entidad": "lote_cartas",
+                             "entidad_id": lote.id, "acreedor_id": lote.acreedor_id,
+                             "despues": {"caso_id": caso.id, "motivos": motivos}})
             continue
         carta = cartas.get(caso.id)
         previa = carta is not None
@@ -312,59 +342,79 @@ def _preparar(lote: LoteCartas, caso_ids: list[int], cartas: dict[int, Carta], m
             db.session.add(carta)
             cartas[caso.id] = carta
         elegidas.append((carta, caso, previa))
+    registrar_varios(omitidas)
     if not elegidas:
         return None
     db.session.flush()
-    documentos = []
-    for carta, caso, _ in elegidas:
+    documentos, items = [], []
+    for carta, caso, previa in elegidas:
         carta.parametros = {}
         documentos.append(plantillas.renderizar(carta.plantilla, plantillas.contexto(carta, caso)))
-    return _Preparado(elegidas, documentos, plantillas.papel_de(casos[0].acreedor.pais))
+        items.append(_Item(carta.id, caso.id, previa, _relativa(carta), nota_gestion(carta),
+                           caso.ultima_gestion_en, caso.proxima_accion))
+    return _Preparado(items, documentos, plantillas.papel_de(casos[0].acreedor.pais),
+                      Path(current_app.config["ALMACEN_ARCHIVOS"]), _carpeta_bloques(lote))
 
 
-def _completar(lote: LoteCartas, preparado: "_Preparado", pdf: bytes, rangos: list[range]):
-    """Stores the chunk's PDF, one PDF per letter, and logs each letter."""
+@dataclass(frozen=True)
+class _Renderizado:
+    bloque: str  # the chunk's file name
+    rangos: list[range]  # each letter's pages in it
+    archivos: list[tuple[int, str]]  # each letter's file: (size, sha256)
+
+
+def _renderizar(preparado: _Preparado, opciones: dict) -> _Renderizado:
+    """In a worker thread (no database): ONE wkhtmltopdf call for the chunk, one PDF per
+    letter, and the files written. They are not lista until the chunk's commit says so."""
+    datos, rangos = lote_a_pdf(preparado.documentos, papel=preparado.papel, **opciones)
+    partes = dividir(datos, rangos)
     # Unique per rendering: a letter made again alone never overwrites the chunk its
     # neighbours' pages are taken from.
-    nombre_bloque = f"bloque-{preparado.elegidas[0][0].id}-{secrets.token_hex(4)}.pdf"
-    _escribir_atomico(_ruta_bloque(lote, nombre_bloque), pdf)
-    for (carta, caso, previa), rango, datos in zip(
-        preparado.elegidas, rangos, dividir(pdf, rangos), strict=True
-    ):
-        _terminar(carta, caso, datos, previa, nombre_bloque, rango)
-    db.session.flush()
+    bloque = f"bloque-{preparado.items[0].carta_id}-{secrets.token_hex(4)}.pdf"
+    escribir_archivos([(preparado.carpeta_bloques / bloque, datos)]
+                      + [(preparado.raiz / item.archivo, parte)
+                         for item, parte in zip(preparado.items, partes, strict=True)])
+    return _Renderizado(bloque, rangos,
+                        [(len(parte), hashlib.sha256(parte).hexdigest()) for parte in partes])
 
 
-def _terminar(carta: Carta, caso: Caso, pdf: bytes, previa: bool, bloque: str, rango: range):
-    """Like servicios._terminar for one letter of a batch: file, estado, gestion (looked up
-    first when the carta comes from an earlier run), audit."""
-    from agencia.casos.servicios import registrar_gestion
+def _completar(lote: LoteCartas, preparado: _Preparado, hecho: _Renderizado) -> None:
+    """Marks the chunk's cartas lista and logs each letter as a gestion — a few statements
+    for the whole chunk."""
+    terminado = ahora()
+    filas, auditoria = [], []
+    for item, rango, (tamano, sha256) in zip(preparado.items, hecho.rangos, hecho.archivos,
+                                             strict=True):
+        archivo = {"archivo": item.archivo, "tamano": tamano, "sha256": sha256}
+        filas.append({"id": item.carta_id, "estado": "lista", "progreso": 100, "error": None,
+                      "terminado_en": terminado,
+                      "parametros": {"bloque": hecho.bloque, "paginas": [rango.start, rango.stop]},
+                      **archivo})
+        auditoria.append({"accion": "carta.generada", "entidad": "carta",
+                          "entidad_id": item.carta_id, "acreedor_id": lote.acreedor_id,
+                          "despues": {"estado": "lista", **archivo, "lote_cartas_id": lote.id}})
+    db.session.execute(update(Carta), filas)
+    _registrar_gestiones(lote, preparado.items)
+    registrar_varios(auditoria)
 
-    _escribir_atomico(ruta_archivo(carta), pdf)
-    carta.estado, carta.progreso, carta.error = "lista", 100, None
-    carta.archivo, carta.tamano = _relativa(carta), len(pdf)
-    carta.sha256 = hashlib.sha256(pdf).hexdigest()
-    carta.terminado_en = ahora()
-    carta.parametros = {"bloque": bloque, "paginas": [rango.start, rango.stop]}
-    if not previa or gestion_de(carta) is None:
-        registrar_gestion(
-            caso,
-            carta.solicitado_por,
-            "carta",
-            "saliente",
-            "carta_generada",
-            nota_gestion(carta),
-            # Checked just before, for the whole chunk (evaluar_lote).
-            verificar_politica=False,
-        )
-    registrar(
-        "carta.generada",
-        "carta",
-        carta.id,
-        acreedor_id=carta.acreedor_id,
-        despues={"estado": "lista", "archivo": carta.archivo, "tamano": carta.tamano,
-                 "sha256": carta.sha256, "lote_cartas_id": carta.lote_cartas_id},
-    )
+
+def _registrar_gestiones(lote: LoteCartas, items: list[_Item]) -> None:
+    """One gestion per letter; a carta from an earlier run may have logged its own already
+    (found by its note, as servicios.gestion_de does)."""
+    previas = [i for i in items if i.previa]
+    ya = set()
+    if previas:
+        ya = set(db.session.execute(
+            select(Gestion.caso_id, Gestion.nota).where(
+                Gestion.caso_id.in_([i.caso_id for i in previas]),
+                Gestion.canal == "carta", Gestion.resultado == "carta_generada",
+                Gestion.nota.in_([i.nota for i in previas]))).all())
+    registrar_en_bloque(
+        [GestionAutomatica(i.caso_id, lote.acreedor_id, i.nota, i.ultima_gestion_en,
+                           i.proxima_accion)
+         for i in items if (i.caso_id, i.nota) not in ya],
+        canal="carta", resultado="carta_generada", usuario_id=lote.solicitado_por,
+        momento=ahora(), hoy=hoy_local())
 
 
 def _contar(lote: LoteCartas) -> None:
@@ -385,8 +435,6 @@ def _contar(lote: LoteCartas) -> None:
 
 def _combinar(lote: LoteCartas) -> None:
     """The merged print file: every letter's pages, in caso order, taken from the chunks."""
-    from pypdf import PdfReader, PdfWriter
-
     _contar(lote)
     cartas = list(
         db.session.scalars(
@@ -395,28 +443,17 @@ def _combinar(lote: LoteCartas) -> None:
             .order_by(Carta.caso_id)
         )
     )
-    escritor = PdfWriter()
-    lectores: dict[str, PdfReader] = {}
+    fuentes = []
     for carta in cartas:
         bloque = (carta.parametros or {}).get("bloque")
         paginas = (carta.parametros or {}).get("paginas")
         if bloque and paginas and _ruta_bloque(lote, bloque).exists():
-            if bloque not in lectores:
-                lectores[bloque] = PdfReader(_ruta_bloque(lote, bloque))
-            lector = lectores[bloque]
-            for numero in range(*paginas):
-                escritor.add_page(lector.pages[numero])
+            fuentes.append((_ruta_bloque(lote, bloque), range(*paginas)))
         else:  # a letter made elsewhere: its own file
-            for pagina in PdfReader(ruta_archivo(carta)).pages:
-                escritor.add_page(pagina)
-    ruta = ruta_combinado(lote)
+            fuentes.append((ruta_archivo(carta), None))
     if cartas:
-        from io import BytesIO
-
-        buffer = BytesIO()
-        escritor.write(buffer)
-        datos = buffer.getvalue()
-        _escribir_atomico(ruta, datos)
+        datos = combinar(fuentes)
+        escribir_archivos([(ruta_combinado(lote), datos)])
         lote.archivo_combinado = _relativa_combinado(lote)
         lote.sha256 = hashlib.sha256(datos).hexdigest()
     lote.estado, lote.error = "lista", None

@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 from collections import OrderedDict
+from pathlib import Path
 
 import pdfkit
 from flask import current_app, has_app_context
@@ -154,13 +155,23 @@ def unir_html(documentos: list[str]) -> str:
 
 def paginas_por_carta(pdf: bytes, cantidad: int) -> list[range]:
     """The page range of each of the `cantidad` letters of a batch PDF (see unir_html)."""
-    from pypdf import PdfReader
+    with _abrir(pdf) as documento:
+        return _paginas(documento, cantidad)
 
-    lector = PdfReader(io.BytesIO(pdf))
+
+def _abrir(pdf: bytes):
+    import pikepdf
+
+    try:
+        return pikepdf.open(io.BytesIO(pdf))
+    except pikepdf.PdfError as error:
+        raise ErrorPdf("wkhtmltopdf produjo un PDF ilegible.") from error
+
+
+def _paginas(documento, cantidad: int) -> list[range]:
     inicios: list[int] = []
-    for numero, pagina in enumerate(lector.pages):
-        datos = _contenido(pagina)
-        for rojo, verde, azul in _COLOR.findall(datos):
+    for numero, pagina in enumerate(documento.pages):
+        for rojo, verde, azul in _COLOR.findall(_contenido(pagina)):
             if round(float(rojo) * 255) != ROJO_MARCA:
                 continue
             posicion = round(float(verde) * 255) * 256 + round(float(azul) * 255)
@@ -170,35 +181,59 @@ def paginas_por_carta(pdf: bytes, cantidad: int) -> list[range]:
     if len(inicios) != cantidad or (inicios and inicios[0] != 0):
         raise ErrorPdf(f"No se pudieron separar las cartas del bloque: {len(inicios)} marcas "
                        f"para {cantidad} cartas.")
-    finales = inicios[1:] + [len(lector.pages)]
+    finales = inicios[1:] + [len(documento.pages)]
     return [range(a, b) for a, b in zip(inicios, finales, strict=True)]
 
 
 def _contenido(pagina) -> bytes:
-    """The page's decoded content stream(s), read directly: pypdf's get_contents() parses
-    every operator, which costs far more than the rendering."""
-    contenido = pagina.get("/Contents")
+    """The page's decoded content stream(s), read directly (no operator parsing)."""
+    import pikepdf
+
+    contenido = pagina.obj.get("/Contents")
     if contenido is None:
         return b""
-    contenido = contenido.get_object()
-    partes = contenido if isinstance(contenido, list) else [contenido]
-    return b"\n".join(parte.get_object().get_data() for parte in partes)
+    partes = [contenido] if isinstance(contenido, pikepdf.Stream) else list(contenido)
+    return b"\n".join(parte.read_bytes() for parte in partes)
+
+
+def _guardar(documento) -> bytes:
+    buffer = io.BytesIO()
+    documento.save(buffer)
+    return buffer.getvalue()
 
 
 def dividir(pdf: bytes, rangos: list[range]) -> list[bytes]:
     """One PDF per page range (each carries only the resources its pages use)."""
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
 
-    lector = PdfReader(io.BytesIO(pdf))
     salida = []
-    for rango in rangos:
-        escritor = PdfWriter()
-        for numero in rango:
-            escritor.add_page(lector.pages[numero])
-        buffer = io.BytesIO()
-        escritor.write(buffer)
-        salida.append(buffer.getvalue())
+    with _abrir(pdf) as documento:
+        for rango in rangos:
+            with pikepdf.new() as carta:
+                carta.pages.extend(documento.pages[rango.start:rango.stop])
+                salida.append(_guardar(carta))
     return salida
+
+
+def combinar(fuentes: list[tuple[Path, range | None]]) -> bytes:
+    """One PDF with the given pages of each file, in order (None: all its pages); each file
+    is opened once however many times it is named."""
+    import pikepdf
+
+    abiertos: dict[Path, object] = {}
+    try:
+        with pikepdf.new() as salida:
+            for ruta, rango in fuentes:
+                if ruta not in abiertos:
+                    abiertos[ruta] = pikepdf.open(ruta)
+                paginas = abiertos[ruta].pages
+                salida.pages.extend(paginas if rango is None else paginas[rango.start:rango.stop])
+            return _guardar(salida)
+    except pikepdf.PdfError as error:
+        raise ErrorPdf("No se pudo leer un PDF del lote para el archivo de impresión.") from error
+    finally:
+        for documento in abiertos.values():
+            documento.close()
 
 
 def lote_a_pdf(documentos: list[str], *, papel: str = "A4", timeout: float | None = None,

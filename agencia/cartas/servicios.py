@@ -5,17 +5,23 @@ queues the job, so the job never looks for a row that is not committed yet. Gene
 idempotent: a letter that is lista with its file is left alone; one that crashed half way
 is generated again into the same path, and its gestion is looked up before it is written,
 so a second run leaves one file and one gestion.
+
+A collection letter goes through the contact policy engine when it is generated (issue 7):
+blocked with a next allowed moment, it waits (estado esperando, programado_para, motivo) and
+the periodic reencolar_atascadas queues it again once that moment has come, never before;
+blocked for good, it ends in error with the reason. Documents the deudor is owed (paz y
+salvo, the acuerdo letter) are never held back.
 """
 
 import hashlib
 import os
 import tempfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from jinja2 import TemplateError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from agencia.auditoria.servicios import registrar
 from agencia.cartas import documentos, plantillas
@@ -32,6 +38,23 @@ ESTADOS_EN_CURSO = ("pendiente", "generando")
 # pagado one, see documentos.validar_solicitud), in disputa or no-contactar alike. Making the
 # document is not contacting the deudor; sending it goes through the contact policy (issue 7).
 PLANTILLAS_DE_DERECHO = ("paz_y_salvo",)
+# Letters that are not a collection contact: never checked against the contact policy.
+PLANTILLAS_SIN_POLITICA = (*PLANTILLAS_DE_DERECHO, "acuerdo_pago")
+
+
+def es_contacto_de_cobro(plantilla: str) -> bool:
+    return plantilla not in PLANTILLAS_SIN_POLITICA
+
+
+def motivo_sin_cartas(caso) -> str | None:
+    """Why no collection letter is made for this caso at all (None when nothing stops it)."""
+    if caso.etapa not in ETAPAS_ABIERTAS:
+        return f"El caso está cerrado ({caso.nombre_etapa}): no se generan cartas."
+    if caso.en_disputa:
+        return "El caso está en disputa: no se generan cartas hasta resolverla."
+    if caso.deudor.no_contactar:
+        return "El deudor está marcado como «no contactar»: no se generan cartas."
+    return None
 
 
 def solicitar_carta(
@@ -47,13 +70,8 @@ def solicitar_carta(
     caso = db.session.get(Caso, caso_id)
     if caso is None:
         raise ErrorCarta("El caso no existe.")
-    if plantilla not in PLANTILLAS_DE_DERECHO:
-        if caso.etapa not in ETAPAS_ABIERTAS:
-            raise ErrorCarta(f"El caso está cerrado ({caso.nombre_etapa}): no se generan cartas.")
-        if caso.en_disputa:
-            raise ErrorCarta("El caso está en disputa: no se generan cartas hasta resolverla.")
-        if caso.deudor.no_contactar:
-            raise ErrorCarta("El deudor está marcado como «no contactar»: no se generan cartas.")
+    if plantilla not in PLANTILLAS_DE_DERECHO and (motivo := motivo_sin_cartas(caso)):
+        raise ErrorCarta(motivo)
     parametros = documentos.validar_solicitud(caso, plantilla, parametros)
     carta = Carta(
         acreedor_id=caso.acreedor_id,
@@ -121,15 +139,65 @@ def gestion_de(carta: Carta) -> Gestion | None:
     ).first()
 
 
-def generar_carta(carta_id: int, *, al_avanzar=None) -> Carta:
+def _utc(momento: datetime | None) -> datetime:
+    if momento is None:
+        return ahora()
+    if momento.tzinfo is None:
+        raise ValueError("El momento de generación necesita zona horaria")
+    return momento.astimezone(UTC)
+
+
+def _retener(carta: Carta, momento: datetime) -> Carta | None:
+    """For a collection letter: the carta left esperando or error when the caso or the contact
+    policy does not allow it at `momento`; None when it may be generated now. A letter whose
+    gestion exists already went out (a rerun after a crash) and is not checked again."""
+    from agencia.cumplimiento.motor import evaluar
+
+    if not es_contacto_de_cobro(carta.plantilla) or gestion_de(carta) is not None:
+        return None
+    caso = carta.caso
+    motivo = motivo_sin_cartas(caso)
+    if motivo:
+        return _fallar(carta, motivo)
+    decision = evaluar(caso, "carta", momento)
+    if decision.permitido:
+        carta.motivo = None
+        return None
+    motivos = "; ".join(decision.motivos)
+    if decision.proximo_permitido is None:
+        return _fallar(carta, f"La política de contacto no permite esta carta: {motivos}.")
+    antes = {"estado": carta.estado}
+    carta.estado, carta.progreso, carta.error = "esperando", 0, None
+    carta.programado_para, carta.motivo = decision.proximo_permitido, motivos
+    registrar(
+        "carta.esperando",
+        "carta",
+        carta.id,
+        acreedor_id=carta.acreedor_id,
+        antes=antes,
+        despues={"estado": "esperando", "motivo": motivos,
+                 "programado_para": decision.proximo_permitido.isoformat()},
+    )
+    db.session.flush()
+    return carta
+
+
+def generar_carta(carta_id: int, *, al_avanzar=None, momento: datetime | None = None) -> Carta:
     """Renders the carta to PDF and stores it; ends lista or error (never raises for an
-    expected failure). `al_avanzar()` is called after each progress step (the job commits
-    there so the page polling the estado sees it)."""
+    expected failure), or esperando when the contact policy holds a collection letter back at
+    `momento` (default now). A carta esperando is left alone until its programado_para.
+    `al_avanzar()` is called after each progress step (the job commits there so the page
+    polling the estado sees it)."""
     carta = db.session.get(Carta, carta_id)
     if carta is None:
         raise ErrorCarta(f"La carta {carta_id} no existe.")
     if carta.estado == "lista" and ruta_archivo(carta).exists():
         return carta
+    momento = _utc(momento)
+    if carta.estado == "esperando" and carta.programado_para and carta.programado_para > momento:
+        return carta  # never early
+    if carta.plantilla in PLANTILLAS_CARTA and (retenida := _retener(carta, momento)):
+        return retenida
 
     def avanzar(progreso: int) -> None:
         carta.estado, carta.progreso, carta.error = "generando", progreso, None
@@ -151,10 +219,10 @@ def generar_carta(carta_id: int, *, al_avanzar=None) -> Carta:
     except TemplateError as error:
         current_app.logger.warning("Plantilla de carta %s: %s", carta.plantilla, error)
         return _fallar(carta, f"La plantilla «{carta.plantilla}» tiene un error: {error}")
-    return _terminar(carta, pdf)
+    return _terminar(carta, pdf, momento)
 
 
-def _terminar(carta: Carta, pdf: bytes) -> Carta:
+def _terminar(carta: Carta, pdf: bytes, momento: datetime) -> Carta:
     # Row lock: two runs of the same carta finish one after the other, and the second sees
     # the first's gestion (on SQLite the single writer gives the same order).
     db.session.refresh(carta, with_for_update=True)
@@ -188,8 +256,8 @@ def _terminar(carta: Carta, pdf: bytes) -> Carta:
                 if carta.plantilla in documentos.PLANTILLAS_DOCUMENTO
                 else None
             ),
-            # The letter was checked when requested; routing every automated send through
-            # the contact policy engine (waiting for the next allowed moment) is issue 7.
+            momento=momento,
+            # A collection letter was checked just before rendering (_retener).
             verificar_politica=False,
         )
     registrar(
@@ -257,16 +325,24 @@ def cartas_del_caso(caso_id: int, limite: int = 20) -> list[Carta]:
     )
 
 
-def reencolar_atascadas(minutos: int = 2, limite: int = 500) -> int:
+def reencolar_atascadas(minutos: int = 2, limite: int = 500,
+                        momento: datetime | None = None) -> int:
     """Queues again cartas still pendiente/generando after `minutos` whose job is not alive
-    in Redis (never queued because Redis was down, or its work horse died)."""
+    in Redis (never queued because Redis was down, or its work horse died), and single
+    cartas esperando whose programado_para has come at `momento` (default now)."""
     from colas.conexion import trabajo_vivo
 
+    momento = _utc(momento)
     antiguas = db.session.scalars(
         select(Carta)
         .where(
-            Carta.estado.in_(ESTADOS_EN_CURSO),
-            Carta.creado_en < ahora() - timedelta(minutes=minutos),
+            or_(
+                (Carta.estado.in_(ESTADOS_EN_CURSO))
+                & (Carta.creado_en < momento - timedelta(minutes=minutos)),
+                (Carta.estado == "esperando")
+                & Carta.lote_cartas_id.is_(None)
+                & (Carta.programado_para <= momento),
+            )
         )
         .order_by(Carta.id)
         .limit(limite)

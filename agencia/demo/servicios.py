@@ -19,6 +19,7 @@ from agencia.auditoria.servicios import registrar
 from agencia.auth.modelos import Usuario
 from agencia.auth.servicios import crear_usuario
 from agencia.demo import datos
+from agencia.demo.estrategias import sembrar_estrategias
 from agencia.demo.generador import Generador
 from agencia.demo.gestiones import registrar_gestiones_pasadas
 from agencia.demo.negociacion import sembrar_negociacion
@@ -100,6 +101,7 @@ def cargar_demo(casos: int = 3000) -> str:
     gestiones = registrar_gestiones_pasadas(lotes, random.Random(SEMILLA), max(10, casos // 6))
     if lotes:  # a first load (not a rerun): negotiation and payments on the new casos
         sembrar_negociacion(list(acreedores.values()), usuarios, random.Random(SEMILLA))
+    sembrar_estrategias(list(acreedores.values()), admin_id)
     db.session.commit()
     return _resumen(acreedores, reportes, gestiones)
 

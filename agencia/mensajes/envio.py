@@ -67,6 +67,10 @@ def _motivo_origen(mensaje: Mensaje) -> str | None:
         from agencia.mensajes.recordatorios import motivo_obsoleto
 
         return motivo_obsoleto(mensaje)
+    if mensaje.origen == "estrategia":
+        from agencia.estrategias.ejecucion import motivo_obsoleto
+
+        return motivo_obsoleto(mensaje)
     return None
 
 

@@ -11,6 +11,7 @@ class FalloCarta(RuntimeError):
 # wkhtmltopdf has its own, shorter timeout (WKHTMLTOPDF_TIMEOUT); this one is the backstop.
 # No RQ retry: a horse that died leaves the carta "generando" and the periodic
 # reencolar_atascadas queues it again; the service is idempotent (one file, one gestion).
+# A collection letter the contact policy holds back ends the job "esperando" (not a failure).
 @trabajo(cola=COLA_CARTAS, job_timeout=300, result_ttl=3600, failure_ttl=7 * 86400)
 def generar_carta(carta_id: int) -> str:
     from agencia.cartas import servicios
@@ -33,7 +34,9 @@ def generar_carta(carta_id: int) -> str:
 
 @trabajo(cola=COLA_DEFECTO)
 def reencolar_atascadas() -> int:
-    """Periodic: queues again the cartas whose job never reached Redis or died."""
+    """Periodic: queues again the cartas whose job never reached Redis or died, and the
+    collection letters that waited for the contact policy once their moment has come (the
+    job checks the moment again: a letter never goes out early)."""
     from agencia.cartas import servicios
 
     cantidad = servicios.reencolar_atascadas()

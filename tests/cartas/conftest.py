@@ -2,17 +2,51 @@
 real RQ worker run in burst mode against the session's redis-server."""
 
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from agencia.extensiones import db
+
+
+def martes_10am() -> datetime:
+    """A recent Tuesday that is not a Colombian holiday, 10:00 in Bogotá (15:00 UTC)."""
+    from agencia.cumplimiento.horario import festivo
+
+    dia = datetime.now(UTC).date() - timedelta(days=7)
+    while dia.weekday() != 1 or festivo("CO", dia):
+        dia -= timedelta(days=1)
+    return datetime(dia.year, dia.month, dia.day, 15, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def momento_permitido(monkeypatch):
+    """Collection letters are checked against the contact policy at the moment they are
+    generated: unless a test passes its own `momento`, they are generated on a recent Tuesday
+    at 10:00 in Bogotá, whatever the hour the tests run (the forked worker inherits this)."""
+    from agencia.cartas import servicios
+
+    original = servicios.generar_carta
+
+    def generar(carta_id, *, momento=None, **opciones):
+        return original(carta_id, momento=momento or martes_10am(), **opciones)
+
+    monkeypatch.setattr(servicios, "generar_carta", generar)
+
 
 @pytest.fixture
 def escenario(crear_acreedor, crear_usuario, crear_caso):
-    """An acreedor, an agent and a caso of María Fernanda Gómez Rojas with saldo 1.234.567."""
+    """An acreedor, an agent and a caso of María Fernanda Gómez Rojas with saldo 1.234.567,
+    whose address accepts letters."""
+    from agencia.deudores.modelos import Contacto
+
     acreedor = crear_acreedor("ACME", nombre="Comercializadora Acme S.A.S.", nit="900123456-7")
     agente = crear_usuario("agente1")
     caso = crear_caso(acreedor, agente=agente)
+    caso.deudor.contactos.append(Contacto(tipo="direccion", valor="Calle 1 # 2-3, Bogotá",
+                                          valido=True, consentimientos=["carta"]))
+    db.session.commit()
     return acreedor, agente, caso
 
 
