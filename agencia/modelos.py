@@ -16,10 +16,24 @@ from agencia.equipos.modelos import Equipo
 from agencia.estrategias.modelos import EjecucionPaso, Estrategia, PasoEstrategia
 from agencia.honorarios.modelos import Honorario, TarifaHonorario
 from agencia.mensajes.modelos import Mensaje
+from agencia.metricas.modelos import (
+    CalculoMetricas,
+    MetaAgente,
+    MetricaAcreedorDia,
+    MetricaAgenteDia,
+    MetricaCarteraDia,
+    MetricaLote,
+)
 from agencia.pagos.modelos import AbonoCuota, ImputacionPago, LotePagos, Pago
 from agencia.promesas.modelos import Promesa
 
 __all__ = [
+    "CalculoMetricas",
+    "MetaAgente",
+    "MetricaAcreedorDia",
+    "MetricaAgenteDia",
+    "MetricaCarteraDia",
+    "MetricaLote",
     "EjecucionPaso",
     "Estrategia",
     "PasoEstrategia",

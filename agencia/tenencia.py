@@ -28,6 +28,12 @@ from agencia.equipos.modelos import Equipo, equipo_acreedor, equipo_agente
 from agencia.estrategias.modelos import EjecucionPaso, Estrategia
 from agencia.extensiones import db
 from agencia.mensajes.modelos import Mensaje
+from agencia.metricas.modelos import (
+    MetricaAcreedorDia,
+    MetricaAgenteDia,
+    MetricaCarteraDia,
+    MetricaLote,
+)
 
 
 def _casos_de(acreedor_id: int):
@@ -46,6 +52,10 @@ _FILTROS = {
     Mensaje: lambda a: Mensaje.acreedor_id == a,
     Estrategia: lambda a: Estrategia.acreedor_id == a,
     EjecucionPaso: lambda a: EjecucionPaso.acreedor_id == a,
+    MetricaAgenteDia: lambda a: MetricaAgenteDia.acreedor_id == a,
+    MetricaCarteraDia: lambda a: MetricaCarteraDia.acreedor_id == a,
+    MetricaAcreedorDia: lambda a: MetricaAcreedorDia.acreedor_id == a,
+    MetricaLote: lambda a: MetricaLote.acreedor_id == a,
     Gestion: lambda a: Gestion.caso_id.in_(_casos_de(a)),
     Deudor: lambda a: exists().where(Caso.deudor_id == Deudor.id, Caso.acreedor_id == a),
     Contacto: lambda a: exists().where(
