@@ -89,6 +89,8 @@ def _mensaje(carta: Carta) -> str:
         return carta.error or "No se pudo generar la carta."
     if carta.estado == "lista":
         return "Lista para descargar."
+    if carta.estado == "esperando":
+        return f"Esperando horario permitido: {carta.motivo or 'la política de contacto'}."
     return "En cola…"
 
 

@@ -27,6 +27,8 @@ function seguirProgreso(elemento) {
       return;
     }
     if (datos.estado === "error") return;
+    // Waiting for the contact policy (hours away): the text says until when; stop polling.
+    if (datos.estado === "esperando") return;
     setTimeout(consultar, 700);
   }
   consultar();

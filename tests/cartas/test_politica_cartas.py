@@ -152,3 +152,12 @@ def test_el_panel_muestra_por_que_espera_y_desde_cuando(cliente, escenario, alma
     aviso = html.split('class="suave carta-esperando">')[1].split("</p>")[0]
     assert aviso.startswith("Esperando horario permitido: los domingos no se permite contactar")
     assert aviso.endswith("Se generará desde 16/03/2026 07:00.")
+
+
+def test_el_estado_consultado_por_la_pagina_dice_que_espera(cliente, escenario, almacen):
+    acreedor, agente, caso = escenario
+    carta = _generar(_solicitar(escenario), local("2026-03-15 10:00"))
+    ingresar(cliente, agente.usuario)
+    datos = cliente.get(f"/cartas/{carta.id}/estado").get_json()
+    assert datos["estado"] == "esperando"
+    assert datos["mensaje"].startswith("Esperando horario permitido: los domingos")
