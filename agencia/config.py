@@ -74,6 +74,8 @@ class Config:
     # API v1: requests per token, and rows per POST /api/v1/asignaciones.
     API_RATELIMIT = os.environ.get("API_RATELIMIT", "120 per minute")
     API_MAXIMO_FILAS = int(os.environ.get("API_MAXIMO_FILAS", "10000"))
+    # Default and maximum page size of the API's lists (GET /api/v1/pagos).
+    API_POR_PAGINA = int(os.environ.get("API_POR_PAGINA", "100"))
     # Seconds Mi día's casos and saldo figures are kept in Redis (0: computed every time).
     CIFRAS_CACHE_S = int(os.environ.get("CIFRAS_CACHE_S", "60"))
 

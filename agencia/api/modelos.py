@@ -11,6 +11,8 @@ ALCANCES = {
     "devoluciones": "Devolver casos",
     "casos": "Consultar casos",
     "pagos": "Consultar pagos",
+    "liquidaciones": "Consultar liquidaciones mensuales",
+    "cartera": "Consultar el resumen de cartera",
 }
 
 

@@ -4,11 +4,16 @@ Keep it in step with rutas.py: tests/api/test_openapi.py checks that every /api/
 described here and that every $ref resolves.
 """
 
+from agencia.acuerdos.modelos import ESTADOS_ABIERTOS
 from agencia.api.modelos import ALCANCES
 from agencia.asignaciones.archivo import COLUMNAS, COLUMNAS_OBLIGATORIAS
+from agencia.casos.modelos import ETAPAS
 from agencia.devoluciones.servicios import MAXIMO_LINEAS, MAXIMO_MOTIVO_ACREEDOR, RESULTADOS
+from agencia.metricas.modelos import TRAMOS_MORA
+from agencia.pagos.modelos import ESTADOS_PAGO, METODOS_PAGO
 
 MAXIMO_FILAS = 10_000
+POR_PAGINA = 100  # GET /pagos: default and maximum page size (config API_POR_PAGINA)
 
 _DESCRIPCION_COLUMNAS = {
     "referencia": "Referencia de la obligación, única por acreedor (hasta 60 caracteres).",
@@ -27,6 +32,10 @@ _DESCRIPCION_COLUMNAS = {
     "moneda": "Código ISO (debe ser la del acreedor).",
     "producto": "Producto o línea de crédito.",
 }
+
+
+_DINERO = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$",
+           "description": "Decimal como texto, con dos decimales.", "examples": ["1020.50"]}
 
 
 def _error(descripcion: str) -> dict:
@@ -181,8 +190,238 @@ def _esquemas() -> dict:
                         "saldo": {"type": "string"},
                     },
                 }},
+                "acuerdo": {
+                    "type": ["object", "null"],
+                    "description": "El acuerdo de pago abierto (en aprobación o vigente), o "
+                                   "null.",
+                    "required": ["tipo", "estado", "total_acordado", "pagado", "pendiente"],
+                    "properties": {
+                        "tipo": {"type": "string"},
+                        "estado": {"type": "string", "enum": list(ESTADOS_ABIERTOS)},
+                        "moneda": {"type": "string"},
+                        "total_acordado": _DINERO,
+                        "pagado": _DINERO,
+                        "pendiente": _DINERO,
+                        "numero_cuotas": {"type": "integer", "minimum": 0},
+                        "proxima_cuota": {
+                            "type": ["object", "null"],
+                            "properties": {"fecha": {"type": "string", "format": "date"},
+                                           "monto": _DINERO},
+                        },
+                    },
+                },
+                "promesa": {
+                    "type": ["object", "null"],
+                    "description": "La promesa de pago pendiente más próxima, o null.",
+                    "required": ["fecha", "monto"],
+                    "properties": {"fecha": {"type": "string", "format": "date"},
+                                   "monto": _DINERO},
+                },
             },
         },
+        **_esquemas_de_consulta(),
+    }
+
+
+def _esquemas_de_consulta() -> dict:
+    """Schemas of the read-only endpoints: pagos, liquidaciones, cartera."""
+    fecha = {"type": "string", "format": "date"}
+    return {
+        "Pago": {
+            "type": "object",
+            "required": ["id", "fecha", "monto", "aplicado", "credito", "moneda", "estado",
+                         "referencia_bancaria", "etapa", "caso"],
+            "properties": {
+                "id": {"type": "integer"},
+                "fecha": fecha,
+                "monto": {**_DINERO, "description": "Monto recibido."},
+                "aplicado": {**_DINERO, "description": "Parte aplicada a la deuda."},
+                "credito": {**_DINERO, "description": "Parte que excede la deuda: queda como "
+                                                      "saldo a favor del deudor."},
+                "moneda": {"type": "string"},
+                "estado": {"type": "string", "enum": sorted(ESTADOS_PAGO)},
+                "metodo": {"type": "string", "enum": sorted(METODOS_PAGO)},
+                "referencia_bancaria": {"type": "string"},
+                "etapa": {"type": ["string", "null"],
+                          "description": "Etapa del caso cuando llegó el pago."},
+                "reversado_en": {"type": ["string", "null"], "format": "date-time"},
+                "caso": {
+                    "type": "object",
+                    "required": ["id", "referencias", "deudor"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "referencias": {"type": "array", "items": {"type": "string"}},
+                        "deudor": {"type": "object", "properties": {
+                            "tipo_documento": {"type": "string"},
+                            "numero_documento": {"type": "string"}}},
+                    },
+                },
+            },
+        },
+        "ListaPagos": {
+            "type": "object",
+            "required": ["pagos", "pagina", "por_pagina", "total", "siguiente"],
+            "properties": {
+                "pagos": {"type": "array", "items": {"$ref": "#/components/schemas/Pago"}},
+                "pagina": {"type": "integer", "minimum": 1},
+                "por_pagina": {"type": "integer", "minimum": 1},
+                "total": {"type": "integer", "minimum": 0,
+                          "description": "Pagos que cumplen el filtro, en todas las páginas."},
+                "siguiente": {"type": ["string", "null"],
+                              "description": "Dirección de la página siguiente (con los "
+                                             "mismos filtros), o null en la última."},
+            },
+        },
+        "LineaLiquidacion": {
+            "type": "object",
+            "required": ["fecha", "caso_id", "deudor", "documento", "referencias", "tipo",
+                         "etapa", "monto", "porcentaje", "honorario"],
+            "properties": {
+                "fecha": fecha,
+                "caso_id": {"type": "integer"},
+                "deudor": {"type": "string"},
+                "documento": {"type": "string"},
+                "referencias": {"type": "array", "items": {"type": "string"}},
+                "tipo": {"type": "string", "enum": ["pago", "reversa"],
+                         "description": "«reversa»: un pago devuelto, con montos negativos, "
+                                        "el día de la reversión."},
+                "etapa": {"type": "string"},
+                "monto": {**_DINERO, "description": "Monto recuperado (aplicado a la deuda)."},
+                "porcentaje": {"type": "string", "description": "Tarifa de honorarios (%)."},
+                "honorario": _DINERO,
+            },
+        },
+        "Liquidacion": {
+            "type": "object",
+            "required": ["acreedor", "mes", "desde", "hasta", "moneda", "recuperado",
+                         "honorarios", "neto", "lineas"],
+            "properties": {
+                "acreedor": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "nombre": {"type": "string"}}},
+                "mes": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                "desde": fecha,
+                "hasta": fecha,
+                "moneda": {"type": "string"},
+                "recuperado": _DINERO,
+                "honorarios": _DINERO,
+                "neto": {**_DINERO, "description": "Recuperado menos honorarios: lo que se "
+                                                   "transfiere al acreedor."},
+                "lineas": {"type": "array",
+                           "items": {"$ref": "#/components/schemas/LineaLiquidacion"}},
+            },
+        },
+        "Cartera": {
+            "type": "object",
+            "required": ["moneda", "casos", "saldo", "etapas", "mora", "recuperado_mes"],
+            "properties": {
+                "moneda": {"type": "string"},
+                "casos": {"type": "integer", "minimum": 0},
+                "saldo": _DINERO,
+                "etapas": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["etapa", "nombre", "casos", "saldo"],
+                    "properties": {"etapa": {"type": "string", "enum": list(ETAPAS)},
+                                   "nombre": {"type": "string"},
+                                   "casos": {"type": "integer", "minimum": 0},
+                                   "saldo": _DINERO},
+                }, "description": "En vivo: todas las etapas, en orden, con ceros."},
+                "mora": {
+                    "type": ["object", "null"],
+                    "description": "Última foto diaria por tramo de días de mora (null si "
+                                   "aún no hay ninguna).",
+                    "required": ["fecha", "tramos"],
+                    "properties": {
+                        "fecha": fecha,
+                        "tramos": {"type": "array", "items": {
+                            "type": "object",
+                            "required": ["tramo", "casos", "saldo"],
+                            "properties": {
+                                "tramo": {"type": "string",
+                                          "enum": [t for t, _ in TRAMOS_MORA]},
+                                "casos": {"type": "integer", "minimum": 0},
+                                "saldo": _DINERO},
+                        }},
+                    },
+                },
+                "recuperado_mes": {
+                    "type": "object",
+                    "description": "Mes en curso: pagos aplicados a la deuda menos las "
+                                   "reversiones hechas en el mes.",
+                    "required": ["desde", "hasta", "recibido", "reversado", "recuperado"],
+                    "properties": {"desde": fecha, "hasta": fecha, "recibido": _DINERO,
+                                   "reversado": _DINERO, "recuperado": _DINERO},
+                },
+            },
+        },
+    }
+
+
+def _parametro(nombre: str, descripcion: str, esquema: dict, donde: str = "query") -> dict:
+    return {"name": nombre, "in": donde, "required": donde == "path",
+            "description": descripcion, "schema": esquema}
+
+
+def _respuesta(descripcion: str, esquema: str) -> dict:
+    return {"description": descripcion, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{esquema}"}}}}
+
+
+def _rutas_de_consulta() -> dict:
+    fecha = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    return {
+        "/pagos": {"get": {
+            "operationId": "listarPagos",
+            "summary": "Pagos recibidos en su cartera (alcance «pagos»)",
+            "description": "Del más reciente al más antiguo (fecha del pago), por páginas. "
+                           "Incluye los reversados (estado «reversado»). Un parámetro "
+                           "desconocido, repetido o mal escrito da 400 con el campo en "
+                           "detalles.",
+            "x-alcance": "pagos",
+            "parameters": [
+                _parametro("desde", "Primera fecha de pago (AAAA-MM-DD), incluida.", fecha),
+                _parametro("hasta", "Última fecha de pago (AAAA-MM-DD), incluida.", fecha),
+                _parametro("pagina", "Página, desde 1.",
+                           {"type": "integer", "minimum": 1, "default": 1}),
+                _parametro("por_pagina", f"Pagos por página (máximo {POR_PAGINA}).",
+                           {"type": "integer", "minimum": 1, "maximum": POR_PAGINA,
+                            "default": POR_PAGINA}),
+            ],
+            "responses": {
+                "200": _respuesta("Una página de pagos", "ListaPagos"),
+                "400": _error("Fecha mal escrita, «desde» posterior a «hasta», página "
+                              "inválida o parámetro desconocido (detalles: campo, motivo)"),
+                **_ERRORES_COMUNES,
+            },
+        }},
+        "/liquidaciones/{mes}": {"get": {
+            "operationId": "consultarLiquidacion",
+            "summary": "Liquidación mensual (alcance «liquidaciones»)",
+            "description": "Recuperado, honorarios de la agencia y neto a transferir del mes, "
+                           "línea por línea. Una reversión cuenta el día en que se hizo, en "
+                           "negativo. Un mes sin movimientos da totales en cero y ninguna "
+                           "línea.",
+            "x-alcance": "liquidaciones",
+            "parameters": [_parametro("mes", "Mes AAAA-MM, desde 2000 hasta el actual.",
+                                      {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                                      "path")],
+            "responses": {
+                "200": _respuesta("La liquidación del mes", "Liquidacion"),
+                "400": _error("Mes mal escrito o que aún no empieza (detalles: campo «mes»)"),
+                **_ERRORES_COMUNES,
+            },
+        }},
+        "/cartera": {"get": {
+            "operationId": "resumenCartera",
+            "summary": "Resumen de su cartera (alcance «cartera»)",
+            "description": "Casos y saldo por etapa (en vivo), última foto por tramo de mora "
+                           "y lo recuperado en el mes en curso.",
+            "x-alcance": "cartera",
+            "responses": {
+                "200": _respuesta("Resumen de la cartera", "Cartera"),
+                "400": _error("Parámetro desconocido"),
+                **_ERRORES_COMUNES,
+            },
+        }},
     }
 
 
@@ -196,7 +435,8 @@ def documento() -> dict:
             "title": "Agencia — API v1",
             "version": "1.0.0",
             "description": "Integración de acreedores: enviar asignaciones de cartera, devolver "
-                           "casos y consultar su estado. Cada token pertenece a un acreedor y "
+                           "casos y consultar su estado, sus pagos, sus liquidaciones mensuales y el "
+                           "resumen de su cartera. Cada token pertenece a un acreedor y "
                            "solo ve su cartera. Alcances: " + alcances + ". Todos los errores "
                            "tienen la forma {\"error\": {\"codigo\", \"mensaje\", "
                            "\"detalles\"}}.",
@@ -266,6 +506,7 @@ def documento() -> dict:
                     **_ERRORES_COMUNES,
                 },
             }},
+            **_rutas_de_consulta(),
         },
         "components": {
             "securitySchemes": {"token": {

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from agencia.acuerdos.modelos import ESTADOS_ABIERTOS, Acuerdo
 from agencia.api import tokens
 from agencia.api.errores import ErrorApi, respuesta_error
 from agencia.api.openapi import documento
@@ -24,6 +25,7 @@ from agencia.asignaciones.servicios import importar_filas
 from agencia.casos.modelos import Caso, Gestion, Obligacion
 from agencia.devoluciones import servicios as devoluciones
 from agencia.extensiones import db, limiter
+from agencia.promesas.modelos import Promesa
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLICAS = {"api.openapi"}
@@ -287,6 +289,33 @@ def devolver_casos():
 # ---------------------------------------------------------------- casos
 
 
+def _acuerdo_abierto(caso_id: int, acreedor_id: int) -> dict | None:
+    """The caso's open payment plan or settlement (one at a time), or None."""
+    acuerdo = db.session.scalar(select(Acuerdo).where(
+        Acuerdo.caso_id == caso_id, Acuerdo.acreedor_id == acreedor_id,
+        Acuerdo.estado.in_(ESTADOS_ABIERTOS)).order_by(Acuerdo.id.desc()).limit(1))
+    if acuerdo is None:
+        return None
+    proxima = next((c for c in acuerdo.cuotas if c.pendiente > 0), None)
+    return {
+        "tipo": acuerdo.tipo, "estado": acuerdo.estado, "moneda": acuerdo.moneda,
+        "total_acordado": str(acuerdo.total_acordado), "pagado": str(acuerdo.pagado),
+        "pendiente": str(acuerdo.pendiente), "numero_cuotas": acuerdo.numero_cuotas,
+        "proxima_cuota": {"fecha": proxima.fecha.isoformat(), "monto": str(proxima.pendiente)}
+        if proxima is not None else None,
+    }
+
+
+def _promesa_pendiente(caso_id: int, acreedor_id: int) -> dict | None:
+    """The caso's earliest pending payment promise, or None."""
+    promesa = db.session.scalar(select(Promesa).where(
+        Promesa.caso_id == caso_id, Promesa.acreedor_id == acreedor_id,
+        Promesa.estado == "pendiente").order_by(Promesa.fecha, Promesa.id).limit(1))
+    if promesa is None:
+        return None
+    return {"fecha": promesa.fecha.isoformat(), "monto": str(promesa.monto)}
+
+
 @bp.get("/casos/<path:referencia>")
 @alcance("casos")
 def caso(referencia: str):
@@ -319,8 +348,14 @@ def caso(referencia: str):
             "en_disputa": caso.en_disputa,
             "ultima_gestion_en": ultima.isoformat() if ultima else None,
         },
+        "acuerdo": _acuerdo_abierto(caso.id, acreedor_id),
+        "promesa": _promesa_pendiente(caso.id, acreedor_id),
         "obligaciones": [{
             "referencia": o.referencia, "numero_factura": o.numero_factura,
             "fecha_vencimiento": o.fecha_vencimiento.isoformat(), "moneda": o.moneda,
             "capital": str(o.capital), "saldo": str(o.saldo)} for o in obligaciones],
     })
+
+
+# Read-only endpoints kept in their own module, registered on this blueprint when imported.
+from agencia.api import consultas  # noqa: E402, F401

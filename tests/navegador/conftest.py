@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,15 @@ def pagina(navegador, servidor_vivo):
     contexto.set_default_timeout(15000)
     yield contexto.new_page()
     contexto.close()
+
+
+def zona_de_las_14() -> str:
+    """A fixed-offset IANA zone whose local time is 14:xx now (Etc/GMT signs are inverted).
+
+    The worker evaluates the contact policy at the real wall-clock time: deudores in Mexico
+    (contact allowed 07:00–22:00 every day, no holidays, no caps on letters) living in this
+    zone may get a letter whatever the hour the test runs at."""
+    desfase = 14 - datetime.now(UTC).hour  # from +14 down to -9 hours
+    if desfase == 0:
+        return "Etc/GMT"
+    return f"Etc/GMT{'-' if desfase > 0 else '+'}{abs(desfase)}"

@@ -13,7 +13,6 @@ letters are allowed whatever the hour the test runs at.
 """
 
 import io
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,18 +25,11 @@ from agencia.casos.modelos import Caso, Gestion
 from agencia.cumplimiento.motor import evaluar
 from agencia.deudores.modelos import Contacto
 from agencia.extensiones import db
+from tests.navegador.conftest import zona_de_las_14
 
 pytestmark = pytest.mark.navegador
 
 PELIGROSO = "<script>alert(1)</script> Pérez"
-
-
-def zona_de_las_14() -> str:
-    """A fixed-offset IANA zone whose local time is 14:xx now (Etc/GMT signs are inverted)."""
-    desfase = 14 - datetime.now(UTC).hour  # from +14 down to -9 hours
-    if desfase == 0:
-        return "Etc/GMT"
-    return f"Etc/GMT{'-' if desfase > 0 else '+'}{abs(desfase)}"
 
 
 def _texto(datos: bytes) -> tuple[int, str]:

@@ -12,6 +12,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
+from sqlalchemy import select
+
+from agencia.deudores.modelos import Deudor
+from agencia.extensiones import db
+from tests.navegador.conftest import zona_de_las_14
 
 pytestmark = pytest.mark.navegador
 
@@ -35,6 +40,11 @@ def test_recorrido_de_punta_a_punta(app, pagina, worker_rq, crear_acreedor, crea
     salida = app.test_cli_runner().invoke(
         args=["importar-cartera", str(CARTERA), "--acreedor", "ACME"])
     assert salida.exit_code == 0, salida.output
+    # Letters now wait for the contact policy, evaluated by the worker at the real hour: the
+    # deudores live where a letter is allowed right now (see zona_de_las_14).
+    for deudor in db.session.scalars(select(Deudor).where(Deudor.nombre != "Deudor De Otro Acreedor")):
+        deudor.pais, deudor.zona_horaria = "MX", zona_de_las_14()
+    db.session.commit()
 
     # The agent's day: the bandeja lists their casos, "s" opens the top one.
     _ingresar(pagina, "agente1")
