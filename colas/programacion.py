@@ -101,6 +101,21 @@ PERIODICOS: tuple[Periodico, ...] = (
         cada=timedelta(hours=1),
         timeout=1800,
     ),
+    # Daily rollups (agencia.metricas): the last days up to yesterday, yesterday's portfolio
+    # snapshot and the placement batches, at 02:00 in Bogotá. Idempotent.
+    Periodico(
+        id="metricas_calcular_ayer",
+        funcion="colas.trabajos.metricas.calcular_ayer_job",
+        cada=timedelta(days=1),
+        desfase=timedelta(hours=7),
+        timeout=4 * 3600,
+    ),
+    # Rollup runs asked for while Redis was down, or whose worker died, are queued again.
+    Periodico(
+        id="metricas_reencolar_pendientes",
+        funcion="colas.trabajos.metricas.reencolar_calculos_pendientes",
+        cada=timedelta(minutes=5),
+    ),
 )
 
 

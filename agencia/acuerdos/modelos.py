@@ -109,7 +109,7 @@ class Acuerdo(db.Model):
     acreedor_usuario_id: Mapped[int | None] = mapped_column(ForeignKey("usuario.id"))
     acreedor_en = mapped_column(FechaHoraUTC)
     acreedor_motivo: Mapped[str | None] = mapped_column(Text)
-    vigente_desde = mapped_column(FechaHoraUTC)
+    vigente_desde = mapped_column(FechaHoraUTC, index=True)
     cerrado_en = mapped_column(FechaHoraUTC)
     motivo_cierre: Mapped[str | None] = mapped_column(Text)
     carta_id: Mapped[int | None] = mapped_column(ForeignKey("carta.id"))

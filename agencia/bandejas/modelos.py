@@ -18,7 +18,7 @@ class SesionTrabajo(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     caso_id: Mapped[int] = mapped_column(ForeignKey("caso.id"), index=True)
     agente_id: Mapped[int] = mapped_column(ForeignKey("usuario.id"))
-    inicio = mapped_column(FechaHoraUTC, default=ahora, nullable=False)
+    inicio = mapped_column(FechaHoraUTC, default=ahora, nullable=False, index=True)
     fin = mapped_column(FechaHoraUTC)
     # How it ended: "agente" (moved on or released), "vencida" (stale claim released by the
     # scheduled job), "reasignacion" (a supervisor moved the caso).

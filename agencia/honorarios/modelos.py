@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agencia.extensiones import db
@@ -24,7 +24,11 @@ class Honorario(db.Model):
     amount) when the payment is reversed. Never updated: a reversal is a new line."""
 
     __tablename__ = "honorario"
-    __table_args__ = (UniqueConstraint("pago_id", "tipo"),)
+    __table_args__ = (
+        UniqueConstraint("pago_id", "tipo"),
+        # Statements and the daily rollups read one acreedor's lines by date.
+        Index("ix_honorario_acreedor_fecha", "acreedor_id", "fecha"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     acreedor_id: Mapped[int] = mapped_column(ForeignKey("acreedor.id"), index=True)

@@ -34,7 +34,7 @@ class Pago(db.Model):
     acreedor_id: Mapped[int] = mapped_column(ForeignKey("acreedor.id"), index=True)
     caso_id: Mapped[int] = mapped_column(ForeignKey("caso.id"), index=True)
     monto = mapped_column(Dinero, nullable=False)
-    fecha: Mapped[date] = mapped_column(Date)
+    fecha: Mapped[date] = mapped_column(Date, index=True)
     metodo: Mapped[str] = mapped_column(String(20), default="transferencia")
     referencia_bancaria: Mapped[str] = mapped_column(String(80))
     registrado_por: Mapped[int | None] = mapped_column(ForeignKey("usuario.id"))
@@ -53,7 +53,7 @@ class Pago(db.Model):
     comprobante_tipo: Mapped[str | None] = mapped_column(String(100))
     comprobante_sha256: Mapped[str | None] = mapped_column(String(64))
     comprobante_tamano: Mapped[int | None]
-    reversado_en = mapped_column(FechaHoraUTC)
+    reversado_en = mapped_column(FechaHoraUTC, index=True)
     reversado_por: Mapped[int | None] = mapped_column(ForeignKey("usuario.id"))
     motivo_reversion: Mapped[str | None] = mapped_column(Text)
 

@@ -24,7 +24,7 @@ class Promesa(db.Model):
     estado: Mapped[str] = mapped_column(String(12), default="pendiente")
     monto_pagado = mapped_column(Dinero, default=0, nullable=False)
     creado_por: Mapped[int | None] = mapped_column(ForeignKey("usuario.id"))
-    creado_en = mapped_column(FechaHoraUTC, default=ahora)
+    creado_en = mapped_column(FechaHoraUTC, default=ahora, index=True)
     resuelta_en = mapped_column(FechaHoraUTC)
 
     caso = relationship("Caso")
