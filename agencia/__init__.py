@@ -46,6 +46,7 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     from agencia.estrategias.rutas import bp as estrategias_bp
     from agencia.honorarios.rutas import bp as honorarios_bp
     from agencia.mensajes.rutas import bp as mensajes_bp
+    from agencia.metricas.rutas import bp as metricas_bp
     from agencia.pagos.rutas import bp as pagos_bp
     from agencia.portal.rutas import bp as portal_bp
     from agencia.salud.rutas import bp as salud_bp
@@ -54,7 +55,7 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     for bp in (auth_bp, bandejas_bp, casos_bp, cartas_bp, asignaciones_bp, portal_bp, salud_bp,
                politicas_bp, equipos_bp, supervision_bp, acuerdos_bp, pagos_bp,
                honorarios_bp, documentos_bp, api_bp, api_tokens_bp, plantillas_bp,
-               lotes_cartas_bp, mensajes_bp, estrategias_bp):
+               lotes_cartas_bp, mensajes_bp, estrategias_bp, metricas_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

@@ -46,9 +46,17 @@ def numero(valor) -> str:
     return format_decimal(valor or 0, format="#,##0", locale=_locale())
 
 
+def porcentaje(valor) -> str:
+    """A rate with one decimal, in the UI's number format: "33,3 %"; "—" when there is none."""
+    if valor is None:
+        return "—"
+    return f"{format_decimal(valor, format='#,##0.0', locale=_locale())} %"
+
+
 def _zona() -> ZoneInfo:
     nombre = current_app.config["TZ_DEFAULT"] if has_app_context() else "America/Bogota"
     return ZoneInfo(nombre)
 
 
-FILTROS = {"dinero": dinero, "fecha": fecha, "fecha_hora": fecha_hora, "numero": numero}
+FILTROS = {"dinero": dinero, "fecha": fecha, "fecha_hora": fecha_hora, "numero": numero,
+           "porcentaje": porcentaje}
