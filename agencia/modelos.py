@@ -15,6 +15,14 @@ from agencia.documentos.modelos import Documento
 from agencia.equipos.modelos import Equipo
 from agencia.estrategias.modelos import EjecucionPaso, Estrategia, PasoEstrategia
 from agencia.honorarios.modelos import Honorario, TarifaHonorario
+from agencia.juridico.modelos import (
+    ActuacionJuridica,
+    CostoJuridico,
+    Expediente,
+    ProcesoJuridico,
+    ReglaRemision,
+    Remision,
+)
 from agencia.mensajes.modelos import Mensaje
 from agencia.metricas.modelos import (
     CalculoMetricas,
@@ -28,6 +36,12 @@ from agencia.pagos.modelos import AbonoCuota, ImputacionPago, LotePagos, Pago
 from agencia.promesas.modelos import Promesa
 
 __all__ = [
+    "ActuacionJuridica",
+    "CostoJuridico",
+    "Expediente",
+    "ProcesoJuridico",
+    "ReglaRemision",
+    "Remision",
     "CalculoMetricas",
     "MetaAgente",
     "MetricaAcreedorDia",

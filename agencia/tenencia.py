@@ -27,6 +27,14 @@ from agencia.documentos.modelos import Documento
 from agencia.equipos.modelos import Equipo, equipo_acreedor, equipo_agente
 from agencia.estrategias.modelos import EjecucionPaso, Estrategia
 from agencia.extensiones import db
+from agencia.juridico.modelos import (
+    ActuacionJuridica,
+    CostoJuridico,
+    Expediente,
+    ProcesoJuridico,
+    ReglaRemision,
+    Remision,
+)
 from agencia.mensajes.modelos import Mensaje
 from agencia.metricas.modelos import (
     MetricaAcreedorDia,
@@ -56,6 +64,12 @@ _FILTROS = {
     MetricaCarteraDia: lambda a: MetricaCarteraDia.acreedor_id == a,
     MetricaAcreedorDia: lambda a: MetricaAcreedorDia.acreedor_id == a,
     MetricaLote: lambda a: MetricaLote.acreedor_id == a,
+    ReglaRemision: lambda a: ReglaRemision.acreedor_id == a,
+    Remision: lambda a: Remision.acreedor_id == a,
+    ProcesoJuridico: lambda a: ProcesoJuridico.acreedor_id == a,
+    ActuacionJuridica: lambda a: ActuacionJuridica.acreedor_id == a,
+    CostoJuridico: lambda a: CostoJuridico.acreedor_id == a,
+    Expediente: lambda a: Expediente.acreedor_id == a,
     Gestion: lambda a: Gestion.caso_id.in_(_casos_de(a)),
     Deudor: lambda a: exists().where(Caso.deudor_id == Deudor.id, Caso.acreedor_id == a),
     Contacto: lambda a: exists().where(
@@ -96,6 +110,9 @@ _FILTROS_AGENTE = {
     Mensaje: lambda ag: _por_caso(Mensaje.caso_id, ag),
     EjecucionPaso: lambda ag: _por_caso(EjecucionPaso.caso_id, ag),
     Estrategia: lambda ag: Estrategia.acreedor_id.in_(acreedores_de_agente(ag)),
+    Remision: lambda ag: _por_caso(Remision.caso_id, ag),
+    ProcesoJuridico: lambda ag: _por_caso(ProcesoJuridico.caso_id, ag),
+    Expediente: lambda ag: _por_caso(Expediente.caso_id, ag),
     Deudor: lambda ag: exists().where(
         and_(Caso.deudor_id == Deudor.id, caso_visible_para_agente(ag))
     ),

@@ -27,6 +27,7 @@ from agencia.documentos.modelos import Documento
 from agencia.equipos.modelos import Equipo
 from agencia.estrategias.modelos import Estrategia, PasoEstrategia
 from agencia.extensiones import db
+from agencia.juridico.modelos import Expediente, ProcesoJuridico, Remision
 from agencia.mensajes.modelos import Mensaje
 from agencia.pagos.modelos import LotePagos, Pago
 from tests.conftest import ingresar, token_csrf
@@ -55,6 +56,9 @@ class Mundo:
     lote_cartas_id: int
     mensaje_id: int
     estrategia_id: int
+    remision_id: int
+    proceso_id: int
+    expediente_id: int
 
 
 # Route argument name -> which of A's ids to put in it.
@@ -78,6 +82,9 @@ VALORES = {
     "lote_cartas_id": lambda m: m.lote_cartas_id,
     "mensaje_id": lambda m: m.mensaje_id,
     "estrategia_id": lambda m: m.estrategia_id,
+    "remision_id": lambda m: m.remision_id,
+    "proceso_id": lambda m: m.proceso_id,
+    "expediente_id": lambda m: m.expediente_id,
     "clave": lambda m: "recordatorio_amistoso",  # a template key: not tenant data by itself
     "pais": lambda m: "CO",  # contact policy administration: a country preset, not tenant data
 }
@@ -161,8 +168,13 @@ def mundo(crear_acreedor, crear_usuario, crear_caso) -> Mundo:
                       clave="prueba:1", destino="maria@example.com")
     estrategia = Estrategia(acreedor_id=a.id, etapa="prejuridico", nombre="Plan de A")
     estrategia.pasos = [PasoEstrategia(dia=0, canal="email", plantilla="email_recordatorio")]
+    remision = Remision(acreedor_id=a.id, caso_id=caso.id, origen="supervisor",
+                        estado="pendiente_acreedor", motivo="Negociación agotada sin acuerdo.")
+    proceso = ProcesoJuridico(acreedor_id=a.id, caso_id=caso.id, radicado="11001-2026-001")
+    expediente = Expediente(acreedor_id=a.id, caso_id=caso.id)
     db.session.add_all([gestion, carta, lote, equipo, acuerdo, pago, lote_pagos, carga,
-                        documento, token, lote_cartas, mensaje, estrategia])
+                        documento, token, lote_cartas, mensaje, estrategia, remision, proceso,
+                        expediente])
     db.session.commit()
     return Mundo(
         acreedor_id=a.id, caso_id=caso.id, deudor_id=caso.deudor_id,
@@ -171,7 +183,8 @@ def mundo(crear_acreedor, crear_usuario, crear_caso) -> Mundo:
         equipo_id=equipo.id, acuerdo_id=acuerdo.id, pago_id=pago.id,
         lote_pagos_id=lote_pagos.id, carga_id=carga.id, documento_id=documento.id,
         token_id=token.id, lote_cartas_id=lote_cartas.id, mensaje_id=mensaje.id,
-        estrategia_id=estrategia.id,
+        estrategia_id=estrategia.id, remision_id=remision.id, proceso_id=proceso.id,
+        expediente_id=expediente.id,
     )
 
 

@@ -1,0 +1,1 @@
+"""Legal referral: rules and requests, the legal queue, court tracking, the expediente."""
