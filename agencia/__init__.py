@@ -45,6 +45,9 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     from agencia.equipos.rutas import bp as equipos_bp
     from agencia.estrategias.rutas import bp as estrategias_bp
     from agencia.honorarios.rutas import bp as honorarios_bp
+    from agencia.juridico.rutas import bp as juridico_bp
+    from agencia.juridico.rutas_expediente import bp as expedientes_bp
+    from agencia.juridico.rutas_remision import bp as remisiones_bp
     from agencia.mensajes.rutas import bp as mensajes_bp
     from agencia.metricas.rutas import bp as metricas_bp
     from agencia.pagos.rutas import bp as pagos_bp
@@ -55,7 +58,8 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     for bp in (auth_bp, bandejas_bp, casos_bp, cartas_bp, asignaciones_bp, portal_bp, salud_bp,
                politicas_bp, equipos_bp, supervision_bp, acuerdos_bp, pagos_bp,
                honorarios_bp, documentos_bp, api_bp, api_tokens_bp, plantillas_bp,
-               lotes_cartas_bp, mensajes_bp, estrategias_bp, metricas_bp):
+               lotes_cartas_bp, mensajes_bp, estrategias_bp, metricas_bp,
+               juridico_bp, expedientes_bp, remisiones_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 
