@@ -80,6 +80,10 @@ def _autenticar():
     tokens.marcar_uso(token)
     g.token_api = token
     g.acreedor_tenencia = token.acreedor_id  # the ORM backstop of agencia.tenencia
+    # A token asking for another acreedor's data by parameter finds nothing, as by id.
+    for valor in request.args.getlist("acreedor_id"):
+        if valor.strip() != str(token.acreedor_id):
+            raise ErrorApi(404, "no_encontrado", "No existe ese acreedor para este token.")
     return None
 
 

@@ -32,6 +32,22 @@ from agencia.tenencia import acreedor_del_usuario, obtener_o_404
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
+# Parameters naming an acreedor: a cliente asking for another acreedor's numbers through any
+# page, filter or export gets 404, the same as for another acreedor's ids.
+PARAMETROS_ACREEDOR = ("acreedor_id", "acreedor")
+
+
+@bp.before_request
+def _solo_su_acreedor():
+    if not current_user.is_authenticated or current_user.rol != "cliente":
+        return None
+    propio = str(current_user.acreedor_id)
+    for nombre in PARAMETROS_ACREEDOR:
+        for valor in request.values.getlist(nombre):
+            if valor.strip() != propio:
+                abort(404)
+    return None
+
 
 @bp.route("/")
 @cliente_requerido
@@ -54,6 +70,8 @@ def casos():
                     minimo=MINIMO_BUSQUEDA, etapas=ETAPAS, moneda=current_user.acreedor.moneda)
     try:
         filtros = servicios.leer_filtros(acreedor_id, request.args)
+    except servicios.LoteAjeno:
+        abort(404)
     except servicios.FiltroInvalido as error:
         return render_template("portal/casos.html", pagina=None, referencias={}, error=error,
                                filtros=servicios.FiltrosCasos(q=request.args.get("q", "")),

@@ -162,6 +162,10 @@ def lotes(acreedor_id: int) -> list[LoteAsignacion]:
     return list(db.session.scalars(restringir(stmt, LoteAsignacion, _exigir(acreedor_id))))
 
 
+class LoteAjeno(LookupError):
+    """A lote that is not one of the cliente's acreedor (the page answers 404)."""
+
+
 def leer_filtros(acreedor_id: int, args) -> FiltrosCasos:
     """The caso list's filters from the query string; FiltroInvalido for a value that is not
     one of the acreedor's (an unknown etapa or tramo, another acreedor's lote, a bad amount)."""
@@ -178,9 +182,10 @@ def leer_filtros(acreedor_id: int, args) -> FiltrosCasos:
         filtros.tramo = tramo
     lote = (args.get("lote") or "").strip()
     if lote:
-        ids = {fila.id for fila in lotes(acreedor_id)}
-        if not lote.isdigit() or int(lote) not in ids:
-            raise FiltroInvalido("lote", "Ese lote no es de su cartera: elija uno de la lista.")
+        if not lote.isdigit():
+            raise FiltroInvalido("lote", "El lote debe ser uno de la lista.")
+        if int(lote) not in {fila.id for fila in lotes(acreedor_id)}:
+            raise LoteAjeno(int(lote))  # another acreedor's, or none: not found (404)
         filtros.lote_id = int(lote)
     minimo = (args.get("saldo_minimo") or "").strip()
     if minimo:

@@ -327,3 +327,12 @@ def test_cada_ruta_del_blueprint_esta_documentada_con_su_alcance(app):
     assert len(endpoints) == len(documentadas)
     assert all(r.rule.startswith("/api/v1/") for r in app.url_map.iter_rules()
                if r.endpoint.startswith("api."))
+
+
+@pytest.mark.parametrize("url", ["/api/v1/pagos", "/api/v1/cartera",
+                                 "/api/v1/liquidaciones/2026-03"])
+def test_pedir_otro_acreedor_por_parametro_da_404(cliente, mundo, crear_token, url):
+    encabezado = cabecera(crear_token(mundo["a"], alcances=TODOS))
+    respuesta = cliente.get(f"{url}?acreedor_id={mundo['b'].id}", headers=encabezado)
+    cuerpo = _error(respuesta, 404, "no_encontrado")
+    assert SECRETO not in str(cuerpo) and "B-SECRETO" not in respuesta.get_data(as_text=True)

@@ -204,8 +204,7 @@ def test_filtros_por_lote_tramo_y_saldo(cliente, mundo):
 @pytest.mark.parametrize("consulta, mensaje", [
     ("etapa=inventada", "Esa etapa no existe"),
     ("tramo=1-2", "Ese tramo de mora no existe"),
-    ("lote=abc", "Ese lote no es de su cartera"),
-    ("lote=999999", "Ese lote no es de su cartera"),
+    ("lote=abc", "El lote debe ser uno de la lista"),
     ("saldo_minimo=-5", "El saldo mínimo debe ser un monto positivo"),
     ("saldo_minimo=mucho", "El saldo mínimo debe ser un monto positivo"),
 ])
@@ -216,12 +215,12 @@ def test_filtro_invalido_da_400_con_mensaje(cliente, mundo, consulta, mensaje):
     assert "María Gómez" not in html
 
 
-def test_lote_de_otro_acreedor_no_filtra_ni_muestra_nada(cliente, mundo):
+def test_lote_de_otro_acreedor_da_404(cliente, mundo):
     _, _, lotes, _ = mundo
     ingresar(cliente, "portal-otro")
-    html = _pagina(cliente, f"/portal/casos?lote={lotes['enero'].id}", 400)
-    assert "Ese lote no es de su cartera" in html
-    assert "María Gómez" not in html and "enero.csv" not in html
+    for lote in (lotes["enero"].id, 999999):
+        html = _pagina(cliente, f"/portal/casos?lote={lote}", 404)
+        assert "María Gómez" not in html and "enero.csv" not in html
     html = _pagina(cliente, f"/portal/casos?lote={lotes['ajeno'].id}")
     assert "Deudor Ajeno" in html
 
