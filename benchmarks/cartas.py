@@ -114,7 +114,7 @@ def por_lote(momento) -> tuple[float, dict, int]:
     from agencia.extensiones import db
 
     tiempos: dict = defaultdict(float)
-    cronometrar(tiempos, plantillas, "renderizar", "html_s")
+    cronometrar(tiempos, plantillas, "contexto", "html_contexto_s")
     cronometrar(tiempos, modulo_pdf, "html_a_pdf", "wkhtmltopdf_s")
     cronometrar(tiempos, modulo_pdf, "paginas_por_carta", "buscar_paginas_s")
     cronometrar(tiempos, lotes, "dividir", "dividir_s")

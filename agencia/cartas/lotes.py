@@ -235,11 +235,13 @@ def generar_lote(
     try:
         with ThreadPoolExecutor(max_workers=en_vuelo) as hilos:
 
+            plantilla = plantillas.plantilla_para(lote.plantilla, lote.acreedor_id)
+
             def lanzar(k: int):
                 if k >= len(bloques):
                     return None
                 with db.session.begin_nested():
-                    preparado = _preparar(lote, bloques[k], cartas, momento)
+                    preparado = _preparar(lote, bloques[k], cartas, momento, plantilla)
                 if preparado is None:
                     return None
                 return preparado, hilos.submit(_renderizar, preparado, opciones)
@@ -299,8 +301,8 @@ class _Preparado:
     carpeta_bloques: Path  # where the lote's chunk files go
 
 
-def _preparar(lote: LoteCartas, caso_ids: list[int], cartas: dict[int, Carta], momento
-              ) -> "_Preparado | None":
+def _preparar(lote: LoteCartas, caso_ids: list[int], cartas: dict[int, Carta], momento,
+              plantilla) -> "_Preparado | None":
     """Policy check, Carta rows and HTML of one chunk; None when every caso is omitted."""
     casos = list(
         db.session.scalars(
@@ -349,7 +351,7 @@ def _preparar(lote: LoteCartas, caso_ids: list[int], cartas: dict[int, Carta], m
     documentos, items = [], []
     for carta, caso, previa in elegidas:
         carta.parametros = {}
-        documentos.append(plantillas.renderizar(carta.plantilla, plantillas.contexto(carta, caso)))
+        documentos.append(plantilla.render(**plantillas.contexto(carta, caso)))
         items.append(_Item(carta.id, caso.id, previa, _relativa(carta), nota_gestion(carta),
                            caso.ultima_gestion_en, caso.proxima_accion))
     return _Preparado(items, documentos, plantillas.papel_de(casos[0].acreedor.pais),

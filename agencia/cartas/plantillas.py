@@ -45,13 +45,19 @@ def renderizar(plantilla: str, contexto: dict, acreedor_id: int | None = None) -
     context when not given."""
     if acreedor_id is None:
         acreedor_id = (contexto.get("acreedor") or {}).get("id")
+    return plantilla_para(plantilla, acreedor_id).render(**contexto)
+
+
+def plantilla_para(plantilla: str, acreedor_id: int | None):
+    """The compiled template this acreedor's letters use: its own version (one query and a
+    compilation: a batch asks once) or the default."""
     if acreedor_id is not None:
         from agencia.cartas import editor  # editor imports this module
 
         propia = editor.compilada_de(acreedor_id, plantilla)
         if propia is not None:
-            return propia.render(**contexto)
-    return entorno().get_template(f"{plantilla}.html").render(**contexto)
+            return propia
+    return entorno().get_template(f"{plantilla}.html")
 
 
 def datos_agencia() -> dict:
