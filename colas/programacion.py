@@ -43,6 +43,13 @@ PERIODICOS: tuple[Periodico, ...] = (
         funcion="colas.trabajos.cartas.reencolar_atascadas",
         cada=timedelta(minutes=5),
     ),
+    # Expedientes (lawyer's dossiers) left pendiente while Redis was down, or whose work
+    # horse died, are queued again.
+    Periodico(
+        id="expedientes_reencolar_atascados",
+        funcion="colas.trabajos.juridico.reencolar_expedientes_atascados",
+        cada=timedelta(minutes=5),
+    ),
     # Placement uploads confirmed while Redis was down, or whose worker died mid-import
     # (nothing written: the import is one transaction), are queued again. Idempotent.
     Periodico(
@@ -98,6 +105,14 @@ PERIODICOS: tuple[Periodico, ...] = (
     Periodico(
         id="estrategias_ejecutar",
         funcion="colas.trabajos.estrategias.ejecutar_estrategias_job",
+        cada=timedelta(hours=1),
+        timeout=1800,
+    ),
+    # Legal referrals (agencia.juridico.remision): the acreedores' rules create remisiones,
+    # then each one moves on once its notice letter went out and its days passed. Idempotent.
+    Periodico(
+        id="remisiones_avanzar",
+        funcion="colas.trabajos.remisiones.avanzar_remisiones_job",
         cada=timedelta(hours=1),
         timeout=1800,
     ),

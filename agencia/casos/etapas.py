@@ -1,6 +1,7 @@
 """The stage machine of a caso: which transitions exist, who may make them, which need a reason.
 
     prejuridico → negociacion → acuerdo → juridico; acuerdo → negociacion (broken plan);
+    → juridico only by the system, through a Remision (agencia.juridico.remision);
     juridico → acuerdo (acuerdo judicial); any open etapa → pagado, incobrable, devuelto.
 
 `cambiar_etapa` is the only way an etapa changes. The UPDATE is conditional on the etapa the
@@ -56,8 +57,10 @@ def _tabla() -> dict[tuple[str, str], Transicion]:
     # A reversed payment (returned transfer) reopens the caso it had closed.
     filas += [Transicion("pagado", hacia, SOLO_SISTEMA, True, "Reabrir (pago reversado)")
               for hacia in ETAPAS_ABIERTAS]
+    # A caso enters juridico only through its Remision (agencia.juridico.remision): after the
+    # notice letter, the waiting days and, if the acreedor requires it, its approval.
     for desde in ("prejuridico", "negociacion", "acuerdo"):
-        filas.append(Transicion(desde, "juridico", SUPERVISORES, True, "Remitir a jurídico"))
+        filas.append(Transicion(desde, "juridico", SOLO_SISTEMA, True, "Remitir a jurídico"))
     for desde in ETAPAS_ABIERTAS:
         legal = {"abogado"} if desde == "juridico" else set()
         filas += [
@@ -71,7 +74,7 @@ def _tabla() -> dict[tuple[str, str], Transicion]:
 
 TRANSICIONES = _tabla()
 NOMBRES_ROL = {"agente": "agentes", "supervisor": "supervisores", "admin": "administradores",
-               "abogado": "abogados", SISTEMA: "el sistema (pagos y acuerdos)"}
+               "abogado": "abogados", SISTEMA: "el sistema (pagos, acuerdos y remisiones)"}
 
 
 MENSAJES_SOLO_SISTEMA = {
@@ -79,6 +82,9 @@ MENSAJES_SOLO_SISTEMA = {
                "el panel «Acuerdo de pago» del caso.",
     "negociacion": "El caso vuelve a Negociación cuando su acuerdo de pago se incumple o se "
                    "anula (panel «Acuerdo de pago»).",
+    "juridico": "El caso pasa a Jurídico solo por una remisión: use «Solicitar remisión a "
+                "jurídico» en la página del caso (se envía antes el aviso de remisión "
+                "jurídica al deudor).",
 }
 
 

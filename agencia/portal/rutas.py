@@ -253,4 +253,4 @@ def rechazar_acuerdo(acuerdo_id: int):
 
 
 # Routes kept in their own modules, registered on this blueprint when imported.
-from agencia.portal import cargas, devoluciones  # noqa: E402, F401
+from agencia.portal import cargas, devoluciones, remisiones  # noqa: E402, F401

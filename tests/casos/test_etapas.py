@@ -31,8 +31,7 @@ def _cambios() -> int:
 
 
 PERMITIDAS = [
-    ("prejuridico", "negociacion", "agente"), ("negociacion", "juridico", "supervisor"),
-    ("acuerdo", "juridico", "admin"), ("juridico", "acuerdo", "abogado"),
+    ("prejuridico", "negociacion", "agente"), ("juridico", "acuerdo", "abogado"),
     ("prejuridico", "pagado", "supervisor"), ("juridico", "incobrable", "abogado"),
     ("negociacion", "incobrable", "supervisor"), ("acuerdo", "devuelto", "admin"),
 ]
@@ -52,7 +51,9 @@ def test_transicion_permitida_queda_escrita_y_auditada(equipo, desde, hacia, rol
 
 
 PROHIBIDAS = [
-    ("prejuridico", "juridico", "agente", "solo lo pueden hacer"),
+    ("prejuridico", "juridico", "agente", "use «Solicitar remisión a jurídico»"),
+    ("negociacion", "juridico", "supervisor", "use «Solicitar remisión a jurídico»"),
+    ("acuerdo", "juridico", "admin", "El caso pasa a Jurídico solo por una remisión"),
     ("prejuridico", "incobrable", "agente", "solo lo pueden hacer"),
     ("negociacion", "devuelto", "agente", "solo lo pueden hacer"),
     ("prejuridico", "pagado", "agente", "solo lo pueden hacer"),
@@ -75,6 +76,8 @@ def test_el_sistema_mueve_a_acuerdo_y_reabre_un_caso_pagado(equipo):
     assert cambiar_etapa(caso, "negociacion", None, "Acuerdo incumplido: cuota 2").usuario_id is None
     pagado = nuevo_caso("pagado")
     assert cambiar_etapa(pagado, "acuerdo", None, "Pago R-1 reversado").hacia == "acuerdo"
+    remitido = nuevo_caso("negociacion")  # a Remision's referral (agencia.juridico.remision)
+    assert cambiar_etapa(remitido, "juridico", None, "Remisión a jurídico n.º 1").hacia == "juridico"
     db.session.commit()
 
 
@@ -175,7 +178,8 @@ def test_pagina_muestra_solo_las_transiciones_del_usuario(cliente, equipo):
     cliente.post("/salir", data={"csrf_token": token_csrf(cliente, f"/casos/{caso.id}")})
     ingresar(cliente, "supervisor")
     html = cliente.get(f"/casos/{caso.id}").get_data(as_text=True)
-    assert "Remitir a jurídico" in html and "Declarar incobrable" in html
+    assert "Solicitar remisión a jurídico" in html and "Declarar incobrable" in html
+    assert "Remitir a jurídico" not in html  # only a Remision moves a caso to juridico
 
 
 def test_ruta_cambia_etapa_y_repetida_no_duplica(cliente, equipo):
@@ -200,5 +204,5 @@ def test_ruta_rechaza_con_400_y_mensaje(cliente, equipo):
     respuesta = _post(cliente, caso, hacia="juridico", motivo=MOTIVO)
     html = respuesta.get_data(as_text=True)
     assert respuesta.status_code == 400
-    assert "solo lo pueden hacer" in html and "No se cambió la etapa" in html
+    assert "Solicitar remisión a jurídico" in html and "No se cambió la etapa" in html
     assert db.session.get(Caso, caso.id).etapa == "prejuridico" and _cambios() == 0
