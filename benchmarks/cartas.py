@@ -1,13 +1,14 @@
 """Letters per second: in batches (≥ 300/s per worker process) and one by one (issue 7).
 
-Creates BENCH_CASOS casos (default 2,000; Colombian deudores with an address that accepts
+Creates BENCH_CASOS casos (default 3,000; Colombian deudores with an address that accepts
 letters, one obligacion each) plus BENCH_MUESTRA (default 20) more for the single-letter path,
 on PostgreSQL (default) or SQLite (BENCH_BD=sqlite). Then, in this one process:
 
 - batch path: `crear_lote` over the N casos and `generar_lote` (chunks of BENCH_BLOQUE,
-  default 300: policy check, Carta rows, HTML, ONE wkhtmltopdf call per chunk, split into one
-  PDF per letter, files written, gestion + audit per letter, commit per chunk, merged print
-  file at the end) → `cartas_por_s_lote`, with where the time went;
+  default 300, BENCH_PROCESOS of them rendering at once: policy check, Carta rows, HTML, ONE
+  wkhtmltopdf call per chunk, split into one PDF per letter, files written, gestion + audit
+  per letter, commit per chunk, merged print file at the end) → `cartas_por_s_lote`, with
+  where the time went and the CPU seconds of this process and of wkhtmltopdf;
 - single-letter path: for each of the sample casos, `solicitar_carta` + commit +
   `servicios.generar_carta` + commit (one wkhtmltopdf call per letter) → `cartas_por_s_una_a_una`.
 
@@ -27,9 +28,11 @@ from pathlib import Path
 from comun import app_en_postgres, informar
 from politica import momento_de_referencia
 
-CASOS = int(os.environ.get("BENCH_CASOS", "2000"))
+CASOS = int(os.environ.get("BENCH_CASOS", "3000"))
 MUESTRA = int(os.environ.get("BENCH_MUESTRA", "20"))
 BLOQUE = int(os.environ.get("BENCH_BLOQUE", "300"))
+# Chunks rendering at once (default: the app's CARTAS_LOTE_PROCESOS, else lotes.PROCESOS).
+PROCESOS = os.environ.get("BENCH_PROCESOS")
 BD = os.environ.get("BENCH_BD", "postgresql")
 OBJETIVO = 300.0
 
@@ -122,14 +125,22 @@ def por_lote(momento) -> tuple[float, dict, int]:
     cronometrar(tiempos, lotes, "_registrar_gestiones", "gestiones_s")
     cronometrar(tiempos, lotes, "evaluar_lote", "politica_s")
     cronometrar(tiempos, lotes, "_combinar", "combinado_s")
+    from flask import current_app
+
+    if PROCESOS:
+        current_app.config["CARTAS_LOTE_PROCESOS"] = int(PROCESOS)
     lote = lotes.crear_lote(1, "recordatorio_amistoso", {"saldo_min": "100000"}, 1)
     db.session.commit()
     assert lote.total == CASOS, lote.total
-    inicio = time.perf_counter()
+    inicio, cpu = time.perf_counter(), os.times()
     lote = lotes.generar_lote(lote.id, momento=momento, al_avanzar=db.session.commit,
                               tamano_bloque=BLOQUE)
     db.session.commit()
-    total = time.perf_counter() - inicio
+    total, fin = time.perf_counter() - inicio, os.times()
+    # CPU seconds: this process (Python, pikepdf) and its finished children (wkhtmltopdf).
+    tiempos["cpu_proceso_s"] = fin.user + fin.system - cpu.user - cpu.system
+    tiempos["cpu_wkhtmltopdf_s"] = (fin.children_user + fin.children_system
+                                    - cpu.children_user - cpu.children_system)
     assert lote.estado == "lista", lote.error
     assert lote.generadas == CASOS, (lote.generadas, lote.omitidas)
     tiempos["total_s"] = total
@@ -168,6 +179,7 @@ def main() -> int:
         "base_de_datos": BD,
         "casos": CASOS,
         "bloque": BLOQUE,
+        "procesos": PROCESOS or "defecto",
         "cartas_por_s_lote": f"{lote_s:.1f}",
         "cartas_por_s_una_a_una": f"{uno_s:.1f}",
         **{f"lote_{k}": f"{v:.2f}" for k, v in sorted(tiempos.items())},

@@ -54,9 +54,10 @@ from colas.conexion import ColaNoDisponible, encolar
 # an acuerdo, paz_y_salvo a caso pagado).
 PLANTILLAS_LOTE = PLANTILLAS_A_ELECCION
 TAMANO_BLOQUE = 300
-# Chunks rendering at once (one wkhtmltopdf process each): two keep both cores of a small
-# server busy while this process stores the previous chunk.
-PROCESOS = 2
+# Chunks rendering at once (one wkhtmltopdf process each): three keep both cores of a small
+# server busy while this process stores a finished chunk and another chunk's files are
+# flushed to disk (measured: 2 → about 285 letters/s, 3 → about 305, 4 → no better).
+PROCESOS = 3
 ACCION_OMITIDA = "carta.omitida"
 
 

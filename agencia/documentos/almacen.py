@@ -9,6 +9,7 @@ atomically (a temporary file renamed into place): a reader never sees half a fil
 import hashlib
 import os
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -134,30 +135,37 @@ def _fsync(ruta: str) -> None:
         os.close(descriptor)
 
 
+# One writer at a time in this process: threads creating and renaming files in the same
+# directory at once contend in the kernel (the directory's lock) and burn CPU spinning.
+_ESCRITURA = threading.Lock()
+
+
 def escribir_archivos(pares: list[tuple[Path, bytes]]) -> None:
     """Writes each file to a temporary file beside it, flushes them to disk, then renames
     each into place: a reader never sees part of a file, and a renamed file has its bytes.
     The flushes run in threads (they wait on the disk, not on the CPU): hundreds of files
     (a chunk of letters) cost about one disk flush."""
     temporales: list[str] = []
-    carpetas: set[Path] = set()
     try:
-        for ruta, datos in pares:
-            if ruta.parent not in carpetas:
-                ruta.parent.mkdir(parents=True, exist_ok=True)
-                carpetas.add(ruta.parent)
-            descriptor, temporal = tempfile.mkstemp(dir=ruta.parent, prefix=f".{ruta.stem}-",
-                                                    suffix=".tmp")
-            temporales.append(temporal)
-            with os.fdopen(descriptor, "wb") as salida:
-                salida.write(datos)
+        with _ESCRITURA:
+            carpetas: set[Path] = set()
+            for ruta, datos in pares:
+                if ruta.parent not in carpetas:
+                    ruta.parent.mkdir(parents=True, exist_ok=True)
+                    carpetas.add(ruta.parent)
+                descriptor, temporal = tempfile.mkstemp(
+                    dir=ruta.parent, prefix=f".{ruta.stem}-", suffix=".tmp")
+                temporales.append(temporal)
+                with os.fdopen(descriptor, "wb") as salida:
+                    salida.write(datos)
         if len(temporales) == 1:
             _fsync(temporales[0])
         else:
             with ThreadPoolExecutor(max_workers=min(16, len(temporales))) as hilos:
                 list(hilos.map(_fsync, temporales))
-        for (ruta, _), temporal in zip(pares, temporales, strict=True):
-            os.replace(temporal, ruta)
+        with _ESCRITURA:
+            for (ruta, _), temporal in zip(pares, temporales, strict=True):
+                os.replace(temporal, ruta)
         temporales = []
     finally:
         for temporal in temporales:
