@@ -237,8 +237,12 @@ def test_portal_fuerza_el_acreedor_del_cliente(cliente, dos_clientes):
     acme, otro = dos_clientes
     ingresar(cliente, "cliente-a")
     assert "Cargar cartera" in cliente.get("/portal/").get_data(as_text=True)
+    # Naming another acreedor is not found, and nothing is written.
+    ajena = subir(cliente, "/portal/cargas", csv_de(*BUENAS), acreedor_id=otro.id)
+    assert ajena.status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(CargaCartera)) == 0
     carga_id = id_de(subir(cliente, "/portal/cargas", csv_de(*BUENAS, MALAS[0]),
-                           acreedor_id=otro.id, modo="validas"))
+                           modo="validas"))
     carga = db.session.get(CargaCartera, carga_id)
     assert (carga.acreedor_id, carga.origen) == (acme.id, "portal")
     html = cliente.get(f"/portal/cargas/{carga_id}").get_data(as_text=True)
