@@ -4,7 +4,7 @@ from agencia.acreedores.modelos import Acreedor
 from agencia.acuerdos.modelos import Acuerdo, Cuota, Mandato
 from agencia.api.modelos import TokenApi
 from agencia.asignaciones.modelos import CargaCartera, LoteAsignacion
-from agencia.auditoria.modelos import Auditoria
+from agencia.auditoria.modelos import Auditoria, SelloAuditoria
 from agencia.auth.modelos import Usuario
 from agencia.bandejas.modelos import SesionTrabajo
 from agencia.cartas.modelos import Carta, LoteCartas, PlantillaAcreedor
@@ -36,6 +36,7 @@ from agencia.pagos.modelos import AbonoCuota, ImputacionPago, LotePagos, Pago
 from agencia.promesas.modelos import Promesa
 
 __all__ = [
+    "SelloAuditoria",
     "ActuacionJuridica",
     "CostoJuridico",
     "Expediente",
