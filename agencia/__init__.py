@@ -144,6 +144,9 @@ def _cabeceras_seguridad(respuesta):
     respuesta.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'",
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'",
     )
+    if request.is_secure:  # only over HTTPS: browsers ignore it on plain HTTP anyway
+        respuesta.headers.setdefault("Strict-Transport-Security",
+                                     "max-age=31536000; includeSubDomains")
     return respuesta

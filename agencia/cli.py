@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from agencia.extensiones import db
 
@@ -122,3 +122,35 @@ def usuarios(demo):
         acreedor = f" · {u.acreedor.nombre}" if u.acreedor else ""
         prefijo = "    " if demo else ""
         click.echo(f"{prefijo}{u.usuario:<24} {u.nombre_rol}{acreedor}")
+
+
+@click.group("auditoria", cls=AppGroup)
+def auditoria():
+    """Cadena de hashes de la auditoría: sellar y verificar."""
+
+
+comandos.append(auditoria)
+
+
+@auditoria.command("sellar")
+def auditoria_sellar():
+    """Sella en la cadena las entradas de auditoría ya definitivas."""
+    from agencia.auditoria.cadena import sellar_pendientes
+
+    click.echo(f"Entradas selladas: {sellar_pendientes()}.")
+
+
+@auditoria.command("verificar")
+def auditoria_verificar():
+    """Recalcula la cadena: detecta entradas modificadas o borradas."""
+    from agencia.auditoria.cadena import contar, verificar
+
+    problemas = verificar()
+    if problemas:
+        click.echo("La cadena de auditoría tiene problemas:")
+        for problema in problemas:
+            click.echo(f"  - {problema}")
+        sys.exit(1)
+    selladas, pendientes = contar()
+    extra = f" ({pendientes} por sellar)" if pendientes else ""
+    click.echo(f"Cadena íntegra: {selladas} entradas{extra}.")

@@ -131,6 +131,13 @@ PERIODICOS: tuple[Periodico, ...] = (
         funcion="colas.trabajos.metricas.reencolar_calculos_pendientes",
         cada=timedelta(minutes=5),
     ),
+    # The audit trail's hash chain: final entries are sealed in id order (idempotent);
+    # `agencia auditoria verificar` detects an edited or deleted entry.
+    Periodico(
+        id="auditoria_sellar",
+        funcion="colas.trabajos.auditoria.sellar_auditoria",
+        cada=timedelta(minutes=1),
+    ),
 )
 
 

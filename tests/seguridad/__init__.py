@@ -1,0 +1,1 @@
+"""Security: audit hash chain, CSRF, sessions, login rate limit, headers."""
