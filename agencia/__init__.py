@@ -17,6 +17,13 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     )
     app.config.from_object(config or Config)
     app.config.update(ajustes)
+    saltos = int(app.config.get("PROXY_SALTOS", 0) or 0)
+    if saltos:
+        # Behind nginx: trust this many proxies for the client address, scheme and host
+        # (HTTPS detection for HSTS and secure cookies, the login rate limit per client).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=saltos, x_proto=saltos, x_host=saltos)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migraciones"), render_as_batch=True)

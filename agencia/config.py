@@ -76,8 +76,14 @@ class Config:
     API_MAXIMO_FILAS = int(os.environ.get("API_MAXIMO_FILAS", "10000"))
     # Default and maximum page size of the API's lists (GET /api/v1/pagos).
     API_POR_PAGINA = int(os.environ.get("API_POR_PAGINA", "100"))
+    # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto/-Host are
+    # trusted; 0 when the app is reached directly.
+    PROXY_SALTOS = int(os.environ.get("PROXY_SALTOS", "0"))
     # Seconds Mi día's casos and saldo figures are kept in Redis (0: computed every time).
     CIFRAS_CACHE_S = int(os.environ.get("CIFRAS_CACHE_S", "60"))
+    # PostgreSQL row-level security (migration 0014): set the tenant of each transaction
+    # (agencia/seguridad_filas.py). Effective only when the app's role is not a superuser.
+    POSTGRES_RLS = _bool("POSTGRES_RLS", True)
 
 
 class ConfigPruebas(Config):

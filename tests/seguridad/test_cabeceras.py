@@ -76,3 +76,16 @@ def test_hsts_solo_por_https(cliente):
     _revisar(cliente.get("/ingresar", base_url="https://agencia.example"), https=True)
     _revisar(cliente.get("/ingresar"), https=False)
     _revisar(cliente.get("/no-existe", base_url="https://agencia.example"), https=True)
+
+
+def test_detras_de_un_proxy_https_se_envia_hsts(app):
+    """With PROXY_SALTOS=1 (nginx in front), X-Forwarded-Proto: https makes the request
+    secure, so HSTS is sent; without the setting the header is not trusted."""
+    from agencia import create_app
+    from agencia.config import ConfigPruebas
+
+    for saltos, esperado in ((1, True), (0, False)):
+        otra = create_app(ConfigPruebas, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                          REDIS_URL=app.config["REDIS_URL"], PROXY_SALTOS=saltos)
+        respuesta = otra.test_client().get("/ingresar", headers={"X-Forwarded-Proto": "https"})
+        assert ("Strict-Transport-Security" in respuesta.headers) is esperado, saltos
