@@ -1,7 +1,8 @@
 """Agencia: case management for debt collection agencies."""
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from agencia.config import Config
 from agencia.extensiones import babel, csrf, db, limiter, login_manager, migrate
@@ -114,9 +115,17 @@ def _registrar_errores(app: Flask) -> None:
                 ("/api/", "/salud")
             ):
                 return {"error": titulo, "mensaje": mensaje}, codigo
-            return render_template(
-                "errores/error.html", codigo=codigo, titulo=titulo, mensaje=mensaje
-            ), codigo
+            try:
+                return render_template(
+                    "errores/error.html", codigo=codigo, titulo=titulo, mensaje=mensaje
+                ), codigo
+            except SQLAlchemyError:
+                # The database is down and every page's context loads the user: this one is
+                # drawn without the context processors.
+                db.session.rollback()
+                plantilla = current_app.jinja_env.get_template("errores/sin_servicio.html")
+                return plantilla.render(codigo=codigo, titulo=titulo, mensaje=mensaje,
+                                        url_for=url_for), codigo
 
         return manejador
 
@@ -141,6 +150,13 @@ def _registrar_errores(app: Flask) -> None:
     )
     app.register_error_handler(
         500, pagina(500, "Error interno", "Ocurrió un error inesperado; el equipo fue avisado.")
+    )
+    # The database cannot be reached (down, restarting): 503, and the next request reconnects
+    # by itself (pool_pre_ping).
+    app.register_error_handler(
+        OperationalError,
+        pagina(503, "Servicio no disponible", "La base de datos no responde en este momento. "
+               "Intente de nuevo en unos minutos."),
     )
 
 

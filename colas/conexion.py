@@ -142,10 +142,18 @@ ESTADOS_VIVOS = ("queued", "started", "deferred", "scheduled")
 def trabajo_vivo(job_id: str | None) -> bool:
     """Whether RQ still has this job waiting or running (so re-queuing it would double it)."""
     from rq.exceptions import NoSuchJobError
+    from rq.registry import StartedJobRegistry
 
     if not job_id:
         return False
     try:
-        return Job.fetch(job_id, connection=conexion()).get_status() in ESTADOS_VIVOS
+        job = Job.fetch(job_id, connection=conexion())
+        estado = job.get_status()
+        if estado == "started":
+            # A killed worker leaves its job "started" until the registry is cleaned: a job
+            # whose worker stopped sending heartbeats is moved to failed now, not minutes later.
+            StartedJobRegistry(job.origin, connection=conexion()).cleanup()
+            estado = job.get_status(refresh=True)
+        return estado in ESTADOS_VIVOS
     except NoSuchJobError:
         return False

@@ -50,6 +50,13 @@ PERIODICOS: tuple[Periodico, ...] = (
         funcion="colas.trabajos.juridico.reencolar_expedientes_atascados",
         cada=timedelta(minutes=5),
     ),
+    # Letter batches queued while Redis was down, or whose worker died mid-batch, run again
+    # from their last committed chunk (no duplicate, no gap).
+    Periodico(
+        id="lotes_cartas_reencolar_atascados",
+        funcion="colas.trabajos.cartas.reencolar_lotes_atascados",
+        cada=timedelta(minutes=5),
+    ),
     # Placement uploads confirmed while Redis was down, or whose worker died mid-import
     # (nothing written: the import is one transaction), are queued again. Idempotent.
     Periodico(

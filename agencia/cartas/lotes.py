@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -151,6 +151,31 @@ def encolar_lote(lote: LoteCartas) -> str:
     lote.job_id = job.id
     db.session.flush()
     return job.id
+
+
+def reencolar_atascados(minutos: int = 2, limite: int = 100) -> int:
+    """Queues again the batches still pendiente/generando after `minutos` whose job is not
+    alive in Redis (never queued because Redis was down, or its worker died mid-batch): the
+    re-run carries on where the last committed chunk left off. The caller commits."""
+    from colas.conexion import trabajo_vivo
+
+    limite_tiempo = ahora() - timedelta(minutes=minutos)
+    lotes = db.session.scalars(
+        select(LoteCartas)
+        .where(LoteCartas.estado.in_(("pendiente", "generando")),
+               LoteCartas.creado_en < limite_tiempo)
+        .order_by(LoteCartas.id).limit(limite)
+    ).all()
+    reencolados = 0
+    for lote in lotes:
+        if trabajo_vivo(lote.job_id):
+            continue
+        try:
+            encolar_lote(lote)
+        except CartaSinCola:
+            break  # Redis is still down: the next run tries again
+        reencolados += 1
+    return reencolados
 
 
 # --- Generation --------------------------------------------------------------------------------

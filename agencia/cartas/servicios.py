@@ -337,7 +337,9 @@ def reencolar_atascadas(minutos: int = 2, limite: int = 500,
         select(Carta)
         .where(
             or_(
+                # A batch's letters are the batch's: lotes.reencolar_atascados re-runs it.
                 (Carta.estado.in_(ESTADOS_EN_CURSO))
+                & Carta.lote_cartas_id.is_(None)
                 & (Carta.creado_en < momento - timedelta(minutes=minutos)),
                 (Carta.estado == "esperando")
                 & Carta.lote_cartas_id.is_(None)

@@ -44,6 +44,16 @@ def reencolar_atascadas() -> int:
     return cantidad
 
 
+@trabajo(cola=COLA_DEFECTO)
+def reencolar_lotes_atascados() -> int:
+    """Periodic: queues again the letter batches whose job never reached Redis or died."""
+    from agencia.cartas import lotes
+
+    cantidad = lotes.reencolar_atascados()
+    db.session.commit()
+    return cantidad
+
+
 # One job for the whole batch: it commits after each chunk, so a re-run (after a crash, or
 # from the lote's page) carries on where it stopped. No RQ retry, as for single letters.
 @trabajo(cola=COLA_CARTAS, job_timeout=3 * 3600, result_ttl=3600, failure_ttl=7 * 86400)

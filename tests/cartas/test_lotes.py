@@ -214,3 +214,22 @@ def test_marcas_fuera_de_orden_son_un_error(casos):
     assert rangos == [range(0, 1), range(1, 2)]
     with pytest.raises(pdf.ErrorPdf, match="separar"):
         pdf.paginas_por_carta(datos, 3)
+
+
+def test_un_lote_cuyo_trabajo_murio_se_vuelve_a_encolar_una_vez(casos):
+    """The periodic re-queue picks up a batch left pendiente/generando whose job is gone
+    (Redis was down, or the worker died), not one that is still queued or running, and
+    leaves its letters to the batch (never queued one by one)."""
+    lote = _lote(casos)
+    lote.estado = "generando"
+    lote.creado_en = datetime.now(UTC) - timedelta(minutes=10)
+    lote.job_id = "trabajo-que-ya-no-existe"
+    db.session.add(Carta(acreedor_id=lote.acreedor_id, caso_id=casos[2][0].id,
+                         plantilla=lote.plantilla, estado="generando", lote_cartas_id=lote.id,
+                         creado_en=datetime.now(UTC) - timedelta(minutes=10)))
+    db.session.commit()
+    assert lotes.reencolar_atascados() == 1
+    db.session.commit()
+    assert lote.job_id != "trabajo-que-ya-no-existe"
+    assert lotes.reencolar_atascados() == 0  # its new job is queued: alive
+    assert servicios.reencolar_atascadas() == 0  # the batch's letter is the batch's
