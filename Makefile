@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PAQUETES_RUN := redis-server wkhtmltopdf fonts-dejavu-core
 PAQUETES_TEST := $(PAQUETES_RUN) postgresql chromium poppler-utils
+PAQUETES_BENCH := $(PAQUETES_TEST) wrk
 
-.PHONY: run test test-sqlite test-postgresql bench lint formato sistema-run sistema-test migracion clean
+.PHONY: run test test-sqlite test-postgresql bench lint formato sistema-run sistema-test sistema-bench migracion clean
 
 run: sistema-run $(VENV)/.instalado
 	@scripts/ejecutar.sh
@@ -20,7 +21,7 @@ test-sqlite: $(VENV)/.instalado
 test-postgresql: $(VENV)/.instalado
 	AGENCIA_PRUEBAS_BD=postgresql $(BIN)/pytest $(PYTEST_ARGS)
 
-bench: sistema-test $(VENV)/.instalado
+bench: sistema-bench $(VENV)/.instalado
 	@for script in benchmarks/*.py; do \
 	  echo "== $$script"; $(BIN)/python $$script || exit 1; \
 	done
@@ -39,6 +40,9 @@ sistema-run:
 
 sistema-test:
 	@scripts/instalar_sistema.sh $(PAQUETES_TEST)
+
+sistema-bench:
+	@scripts/instalar_sistema.sh $(PAQUETES_BENCH)
 
 $(VENV)/.instalado: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
