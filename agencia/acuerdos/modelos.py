@@ -13,6 +13,10 @@ Porcentaje = Numeric(5, 2)
 
 FRECUENCIAS = {"semanal": "Semanal", "quincenal": "Quincenal", "mensual": "Mensual"}
 TIPOS_ACUERDO = {"plan": "Plan de pagos", "pronto_pago": "Descuento por pronto pago"}
+# A court-approved plan, registered by the lawyer when closing the proceso (agencia.juridico):
+# not one of the acuerdo panel's choices.
+TIPO_JUDICIAL = "judicial"
+NOMBRES_TIPO = TIPOS_ACUERDO | {TIPO_JUDICIAL: "Acuerdo judicial"}
 ESTADOS_ACUERDO = {
     "pendiente_supervisor": "Esperando aprobación del supervisor",
     "pendiente_acreedor": "Esperando aprobación del acreedor",
@@ -29,6 +33,7 @@ NIVELES_APROBACION = {
     "agente": "Dentro del mandato",
     "supervisor": "Requiere aprobación del supervisor",
     "acreedor": "Requiere aprobación del acreedor",
+    "judicial": "Aprobado por el juzgado",
 }
 
 
@@ -141,7 +146,7 @@ class Acuerdo(db.Model):
 
     @property
     def nombre_tipo(self) -> str:
-        return TIPOS_ACUERDO.get(self.tipo, self.tipo)
+        return NOMBRES_TIPO.get(self.tipo, self.tipo)
 
     @property
     def nombre_nivel(self) -> str:

@@ -20,6 +20,12 @@ Rules kept here:
   (SELECT … FOR UPDATE on PostgreSQL) and checks again under the lock.
 - No proposal on a closed caso, one en disputa, or one in jurídico (acuerdo judicial is the
   lawyer's, issue 9).
+- Acuerdo judicial (tipo "judicial"): the plan a court approved, registered by the abogado or
+  a supervisor when closing the caso's ProcesoJuridico (agencia.juridico.procesos). The court
+  decided it, so there is no mandate check and no approval: it is vigente at once, and the
+  caso goes juridico → acuerdo as the system. When it is broken (or annulled while vigente)
+  the caso goes back to juridico, not negociacion, and its proceso reopens; fully paid, the
+  caso is pagado as with any acuerdo.
 - Every change of estado is a conditional UPDATE on the estado the caller saw, so a decision
   posted twice (or by two people at once) is applied once; the second gets AcuerdoCambiado.
 - Becoming vigente is one function (`_efectos_vigente`): vigente_desde, the caso to etapa
@@ -50,7 +56,8 @@ from agencia.acuerdos.calculo import (
     evaluar_mandato,
 )
 from agencia.acuerdos.mandato import mandato_de
-from agencia.acuerdos.modelos import ESTADOS_ABIERTOS, Acuerdo, Cuota
+from agencia.acuerdos.modelos import ESTADOS_ABIERTOS, TIPO_JUDICIAL, Acuerdo, Cuota
+from agencia.asignaciones.lectura import leer_monto
 from agencia.auditoria.servicios import registrar
 from agencia.bandejas.prioridad import actualizar_prioridad
 from agencia.cartas.modelos import Carta
@@ -63,6 +70,7 @@ from agencia.tipos import ahora
 
 ROLES_QUE_PROPONEN = ("agente", "supervisor", "admin")
 ROLES_QUE_APRUEBAN = ("supervisor", "admin")
+ROLES_JUDICIALES = ("abogado", "supervisor", "admin")
 # Etapas a caso may be in to get (or keep) an acuerdo; prejuridico/negociacion move to acuerdo.
 ETAPAS_CON_ACUERDO = ("prejuridico", "negociacion", "acuerdo")
 PLANTILLA_CARTA = "acuerdo_pago"
@@ -130,8 +138,8 @@ def impedimento(caso: Caso) -> str | None:
     if caso.etapa in ETAPAS_CERRADAS:
         return f"El caso está cerrado ({caso.nombre_etapa}): no admite acuerdos de pago."
     if caso.etapa == "juridico":
-        return ("El caso está en Jurídico: el acuerdo judicial lo tramita el abogado, no "
-                "este panel.")
+        return ("El caso está en Jurídico: el acuerdo judicial lo registra el abogado al "
+                "cerrar el proceso (panel «Proceso jurídico»), no este panel.")
     if caso.en_disputa:
         return "El caso está en disputa: no se proponen acuerdos hasta resolverla."
     if caso.etapa not in ETAPAS_CON_ACUERDO:
@@ -220,6 +228,129 @@ def _foto(acuerdo: Acuerdo) -> dict:
     }
 
 
+# ---------------------------------------------------------------- acuerdo judicial
+
+
+def _entero(valor, campo: str, mensaje: str) -> int:
+    if isinstance(valor, int) and not isinstance(valor, bool):
+        return valor
+    texto = str(valor or "").strip()
+    if not texto.isdigit():
+        raise AcuerdoInvalido(campo, mensaje)
+    return int(texto)
+
+
+def _fecha(valor, campo: str, mensaje: str) -> date:
+    if isinstance(valor, date):
+        return valor
+    try:
+        return date.fromisoformat(str(valor or "").strip())
+    except ValueError:
+        raise AcuerdoInvalido(campo, mensaje) from None
+
+
+def _decimal(valor, campo: str, mensaje: str, leer=None) -> Decimal | None:
+    if valor is None or isinstance(valor, Decimal):
+        return valor
+    texto = str(valor).strip().rstrip("%").strip()
+    if not texto:
+        return None
+    try:
+        numero = leer(texto) if leer else Decimal(texto.replace(",", "."))
+    except (ValueError, ArithmeticError):
+        raise AcuerdoInvalido(campo, mensaje) from None
+    if not numero.is_finite():
+        raise AcuerdoInvalido(campo, mensaje)
+    return numero
+
+
+def terminos_judiciales(datos) -> dict:
+    """The court-approved plan's terms from a form-like mapping (as typed: "6", "150.000",
+    "12,5", "2026-12-01") or typed values, in the calculator's shape (tipo "plan").
+    Required: numero_cuotas, primera_fecha; frecuencia defaults to mensual; the abono
+    inicial and the quita % per component are optional (0)."""
+    pct = "Escriba un porcentaje entre 0 y 100, por ejemplo 12,5."
+    return {
+        "tipo": "plan",
+        "numero_cuotas": _entero(datos.get("numero_cuotas"), "numero_cuotas",
+                                 "Número de cuotas: indique cuántas cuotas fijó el juzgado "
+                                 "(un número entero)."),
+        "frecuencia": (datos.get("frecuencia") or "mensual").strip(),
+        "primera_fecha": _fecha(datos.get("primera_fecha"), "primera_fecha",
+                                "Indique la fecha del primer pago (dd/mm/aaaa)."),
+        "abono_inicial": _decimal(datos.get("abono_inicial"), "abono_inicial",
+                                  "Abono inicial: escriba un monto válido, por ejemplo "
+                                  "150.000.", leer_monto) or CERO,
+        **{f"quita_{c}_pct": _decimal(datos.get(f"quita_{c}_pct"), f"quita_{c}_pct", pct)
+           for c in COMPONENTES},
+    }
+
+
+def plan_judicial(caso: Caso, datos, hoy: date) -> Plan:
+    """The court-approved plan for this caso's current debt (writes nothing); raises
+    AcuerdoInvalido / CalculoInvalido (EntradaInvalida) for bad terms."""
+    return calcular(condiciones(caso, terminos_judiciales(datos)), hoy)
+
+
+def crear_acuerdo_judicial(caso: Caso, datos, usuario, hoy: date, *, motivo: str,
+                           radicado: str | None = None,
+                           proceso_id: int | None = None) -> Resultado:
+    """Registers the plan a court approved on a caso in juridico: vigente at once (no
+    mandate, no approval), the caso to acuerdo (system transition naming the acuerdo and the
+    radicado), the acuerdo_pago letter requested. Audited as "acuerdo.judicial" with the
+    lawyer, the radicado and the proceso. Nothing written when it raises."""
+    if getattr(usuario, "rol", None) not in ROLES_JUDICIALES:
+        raise AcuerdoNoPermitido("tipo", "Solo un abogado o un supervisor registra un acuerdo "
+                                         "judicial.")
+    db.session.execute(select(Caso.id).where(Caso.id == caso.id).with_for_update())
+    db.session.refresh(caso)
+    if caso.etapa != "juridico":
+        raise AcuerdoInvalido("tipo", f"El caso está en {caso.nombre_etapa}, no en Jurídico: "
+                                      "no admite un acuerdo judicial.")
+    abierto = acuerdo_abierto(caso.id)
+    if abierto is not None:
+        raise AcuerdoInvalido(
+            "tipo", f"El caso tiene otro acuerdo abierto (n.º {abierto.id}, "
+                    f"{abierto.nombre_estado.lower()}): un supervisor debe anularlo antes de "
+                    "registrar el acuerdo judicial.")
+    plan = plan_judicial(caso, datos, hoy)
+    c = plan.condiciones
+    momento = ahora()
+    acuerdo = Acuerdo(
+        acreedor_id=caso.acreedor_id, caso_id=caso.id, tipo=TIPO_JUDICIAL, estado="vigente",
+        moneda=c.moneda,
+        deuda_capital=c.deuda.capital, deuda_intereses=c.deuda.intereses,
+        deuda_gastos=c.deuda.gastos,
+        quita_capital=plan.quita["capital"], quita_intereses=plan.quita["intereses"],
+        quita_gastos=plan.quita["gastos"],
+        total_acordado=plan.total_acordado, abono_inicial=plan.abono_inicial,
+        numero_cuotas=len(plan.cuotas_regulares), frecuencia=c.frecuencia,
+        primera_fecha=plan.cuotas[0].fecha, nivel_aprobacion="judicial", excepciones=[],
+        nota=motivo, pagado=CERO, creado_por=usuario.id, creado_en=momento,
+        vigente_desde=momento,
+    )
+    acuerdo.cuotas = [Cuota(numero=q.numero, fecha=q.fecha, monto=q.monto, pagado=CERO)
+                      for q in plan.cuotas]
+    db.session.add(acuerdo)
+    db.session.flush()
+    registrar("acuerdo.judicial", "acuerdo", acuerdo.id, acreedor_id=caso.acreedor_id,
+              despues=_foto(acuerdo) | {
+                  "quita_pct": {k: str(v) for k, v in c.quita_pct.items()},
+                  "radicado": radicado, "proceso_id": proceso_id, "motivo": motivo},
+              usuario_id=usuario.id)
+    texto = f"Acuerdo judicial n.º {acuerdo.id} vigente"
+    if radicado:
+        texto += f" (radicado {radicado})"
+    return _efectos_vigente(acuerdo, usuario.id, momento, f"{texto}: {motivo}"[:MAXIMO_MOTIVO])
+
+
+def acuerdo_judicial_del_caso(caso_id: int) -> Acuerdo | None:
+    """The caso's latest acuerdo judicial (the one its proceso was closed with)."""
+    return db.session.scalar(select(Acuerdo).where(
+        Acuerdo.caso_id == caso_id, Acuerdo.tipo == TIPO_JUDICIAL)
+        .order_by(Acuerdo.id.desc()).limit(1))
+
+
 # ---------------------------------------------------------------- state changes
 
 
@@ -257,13 +388,15 @@ def _exigir_caso_para_vigente(caso: Caso) -> None:
             + " El acuerdo no puede quedar vigente: anúlelo o recházelo.")
 
 
-def _efectos_vigente(acuerdo: Acuerdo, usuario_id: int | None, momento) -> Resultado:
+def _efectos_vigente(acuerdo: Acuerdo, usuario_id: int | None, momento,
+                     motivo: str | None = None) -> Resultado:
     """What becoming vigente does, whichever path got there (see the module's rules)."""
     caso = acuerdo.caso
     if acuerdo.vigente_desde is None:
         acuerdo.vigente_desde = momento
-    if caso.etapa in ("prejuridico", "negociacion"):
-        cambiar_etapa(caso, "acuerdo", None, momento=momento)
+    if caso.etapa in ("prejuridico", "negociacion") or (
+            caso.etapa == "juridico" and acuerdo.tipo == TIPO_JUDICIAL):
+        cambiar_etapa(caso, "acuerdo", None, motivo, momento=momento)
     registrar("acuerdo.vigente", "acuerdo", acuerdo.id, acreedor_id=acuerdo.acreedor_id,
               despues={"caso_id": caso.id, "estado": "vigente",
                        "total_acordado": acuerdo.total_acordado,
@@ -415,8 +548,7 @@ def anular(acuerdo: Acuerdo, usuario, motivo: str | None) -> Resultado:
               despues={"estado": "anulado", "caso_id": acuerdo.caso_id, "motivo": motivo},
               usuario_id=usuario.id)
     if anterior == "vigente":
-        _volver_a_negociacion(acuerdo.caso, f"Acuerdo n.º {acuerdo.id} anulado: {motivo}",
-                              momento)
+        _devolver_caso(acuerdo, f"Acuerdo n.º {acuerdo.id} anulado: {motivo}", momento)
     db.session.flush()
     return Resultado(acuerdo)
 
@@ -430,10 +562,21 @@ def _auditar_decision(accion: str, acuerdo: Acuerdo, desde: str, usuario_id: int
               usuario_id=usuario_id)
 
 
-def _volver_a_negociacion(caso: Caso, motivo: str, momento) -> None:
-    """A caso in etapa acuerdo goes back to negociacion (system transition)."""
-    if caso.etapa == "acuerdo":
+def _devolver_caso(acuerdo: Acuerdo, motivo: str, momento) -> None:
+    """A caso in etapa acuerdo whose acuerdo ended unpaid goes back (system transition): to
+    negociacion, or — an acuerdo judicial — to juridico, where its proceso reopens."""
+    caso = acuerdo.caso
+    if caso.etapa != "acuerdo":
+        return
+    if acuerdo.tipo != TIPO_JUDICIAL:
         cambiar_etapa(caso, "negociacion", None, motivo[:MAXIMO_MOTIVO], momento=momento)
+        return
+    # agencia.juridico.procesos imports this module: import here, not at the top.
+    from agencia.juridico.procesos import reabrir_por_acuerdo
+
+    cambiar_etapa(caso, "juridico", None, f"Acuerdo judicial n.º {acuerdo.id} terminado: "
+                                          f"{motivo}"[:MAXIMO_MOTIVO], momento=momento)
+    reabrir_por_acuerdo(caso, acuerdo.id, motivo)
 
 
 # ---------------------------------------------------------------- the scheduled verdict
@@ -442,7 +585,8 @@ def _volver_a_negociacion(caso: Caso, motivo: str, momento) -> None:
 def evaluar_acuerdos(hoy: date, acreedor_id: int | None = None) -> dict:
     """Breaks vigente plans with a cuota unpaid past fecha + the acreedor's dias_gracia_cuota
     (estado incumplido) and expires unpaid pronto pago offers past fecha_limite + grace
-    (estado vencido); either sends the caso back to negociacion and raises its priority.
+    (estado vencido); either sends the caso back to negociacion (an acuerdo judicial: to
+    juridico, its proceso reopened) and raises its priority.
 
     Only vigente acuerdos are looked at and the change is conditional, so running it twice
     changes nothing more. Gestiones, payments and cuotas are kept as they were.
@@ -490,7 +634,7 @@ def evaluar_acuerdos(hoy: date, acreedor_id: int | None = None) -> dict:
                            "cuota": rota.numero},
                   usuario_id=None)
         caso = acuerdo.caso
-        _volver_a_negociacion(caso, motivo, momento)
+        _devolver_caso(acuerdo, motivo, momento)
         caso.proxima_accion = hoy
         actualizar_prioridad(caso)
         cuenta["vencidos" if estado == "vencido" else "incumplidos"] += 1

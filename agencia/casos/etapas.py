@@ -2,12 +2,16 @@
 
     prejuridico → negociacion → acuerdo → juridico; acuerdo → negociacion (broken plan);
     → juridico only by the system, through a Remision (agencia.juridico.remision);
-    juridico → acuerdo (acuerdo judicial); any open etapa → pagado, incobrable, devuelto.
+    juridico → acuerdo only by the system, when an acuerdo judicial becomes vigente (closing
+    the proceso, agencia.juridico.procesos); acuerdo → juridico also when it is broken;
+    any open etapa → pagado, incobrable, devuelto.
 
 `cambiar_etapa` is the only way an etapa changes. The UPDATE is conditional on the etapa the
 caller saw (`WHERE id = :id AND etapa = :desde`), so a transition posted twice, or by two
 people at once, is applied once. "sistema" is the role of automated callers (usuario None),
-e.g. a payment that settles the saldo. Closing a caso releases any agent's claim on it.
+e.g. a payment that settles the saldo. Closing a caso releases any agent's claim on it; a
+caso closed from juridico also ends its open court proceso (and a reversed payment that
+reopens it in juridico reopens the proceso): agencia.juridico.procesos.al_cambiar_etapa.
 """
 
 from dataclasses import dataclass
@@ -52,7 +56,7 @@ def _tabla() -> dict[tuple[str, str], Transicion]:
         Transicion("prejuridico", "acuerdo", SOLO_SISTEMA, False, "Acuerdo de pago vigente"),
         Transicion("negociacion", "acuerdo", SOLO_SISTEMA, False, "Acuerdo de pago vigente"),
         Transicion("acuerdo", "negociacion", SOLO_SISTEMA, True, "Volver a negociación"),
-        Transicion("juridico", "acuerdo", SUPERVISORES | {"abogado"}, True, "Acuerdo judicial"),
+        Transicion("juridico", "acuerdo", SOLO_SISTEMA, True, "Acuerdo judicial vigente"),
     ]
     # A reversed payment (returned transfer) reopens the caso it had closed.
     filas += [Transicion("pagado", hacia, SOLO_SISTEMA, True, "Reabrir (pago reversado)")
@@ -78,6 +82,10 @@ NOMBRES_ROL = {"agente": "agentes", "supervisor": "supervisores", "admin": "admi
 
 
 MENSAJES_SOLO_SISTEMA = {
+    ("juridico", "acuerdo"): "El caso pasa de Jurídico a Acuerdo con un acuerdo judicial: "
+                             "cierre el proceso en el panel «Proceso jurídico» con el "
+                             "resultado «Acuerdo judicial» y los términos que aprobó el "
+                             "juzgado.",
     "acuerdo": "El caso pasa a Acuerdo cuando un acuerdo de pago queda vigente: propóngalo en "
                "el panel «Acuerdo de pago» del caso.",
     "negociacion": "El caso vuelve a Negociación cuando su acuerdo de pago se incumple o se "
@@ -125,7 +133,9 @@ def validar(caso: Caso, hacia: str, usuario, motivo: str | None) -> Transicion:
     if desde in ETAPAS_CERRADAS and rol != SISTEMA:
         raise TransicionInvalida(f"El caso está cerrado ({ETAPAS[desde]}): no cambia de etapa.")
     if transicion is not None and transicion.roles == SOLO_SISTEMA and rol != SISTEMA:
-        explicacion = MENSAJES_SOLO_SISTEMA.get(hacia, "Este cambio de etapa lo hace el sistema.")
+        explicacion = (MENSAJES_SOLO_SISTEMA.get((desde, hacia))
+                       or MENSAJES_SOLO_SISTEMA.get(hacia,
+                                                    "Este cambio de etapa lo hace el sistema."))
         raise TransicionInvalida(f"{explicacion} {_posibles(desde, usuario)}")
     if transicion is None:
         if desde in ETAPAS_CERRADAS:
@@ -186,6 +196,11 @@ def cambiar_etapa(caso: Caso, hacia: str, usuario, motivo: str | None = None, *,
               antes={"etapa": desde},
               despues={"etapa": hacia, "motivo": motivo, "sistema": usuario is None},
               usuario_id=usuario_id)
+    if "juridico" in (desde, hacia) and {desde, hacia} & set(ETAPAS_CERRADAS):
+        # Imported here: agencia.juridico imports this module.
+        from agencia.juridico.procesos import al_cambiar_etapa
+
+        al_cambiar_etapa(caso, desde, hacia, motivo, usuario_id)
     db.session.flush()
     return cambio
 

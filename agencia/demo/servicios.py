@@ -1,5 +1,6 @@
 """Demo data: users of every role, three acreedores in two countries, a few thousand casos
-loaded through the placement importer, and a month of past gestiones.
+loaded through the placement importer, a month of past gestiones, acuerdos and payments,
+strategies, and jurídico (a referral rule, a referral to approve, two court procesos).
 
 `agencia demo` calls `cargar_demo()`; `make run` does it on the first start (`--si-vacia`).
 Running it again adds nothing that already exists (users and acreedores are found by their
@@ -22,6 +23,7 @@ from agencia.demo import datos
 from agencia.demo.estrategias import sembrar_estrategias
 from agencia.demo.generador import Generador
 from agencia.demo.gestiones import registrar_gestiones_pasadas
+from agencia.demo.juridico import sembrar_juridico
 from agencia.demo.negociacion import sembrar_negociacion
 from agencia.extensiones import db
 
@@ -102,6 +104,7 @@ def cargar_demo(casos: int = 3000) -> str:
     if lotes:  # a first load (not a rerun): negotiation and payments on the new casos
         sembrar_negociacion(list(acreedores.values()), usuarios, random.Random(SEMILLA))
     sembrar_estrategias(list(acreedores.values()), admin_id)
+    sembrar_juridico(list(acreedores.values()), usuarios)
     db.session.commit()
     return _resumen(acreedores, reportes, gestiones)
 

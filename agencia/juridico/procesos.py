@@ -12,14 +12,25 @@ Rules:
 - the next hearing is entered in the agency's local time (TZ_DEFAULT), stored in UTC, and
   may not be in the past when it is set or changed; actuaciones and costs may not be dated
   in the future; a cost is positive, in the acreedor's currency and its minor unit;
-- closing: "acuerdo_judicial" moves the caso to acuerdo, "incobrable" to incobrable (both
-  transitions abogados may make, with the closing reason), "pagado" to pagado. The stage
+- closing: "acuerdo_judicial" needs the terms of the plan the court approved (cuotas,
+  frecuencia, first date, optional abono inicial and quita % per component): it creates an
+  acuerdo of tipo "judicial" (agencia.acuerdos.servicios.crear_acuerdo_judicial), vigente at
+  once, which moves the caso to acuerdo as the system; the acuerdo is the caso's latest
+  judicial one and its id is in the "proceso.cerrar" audit entry. When that acuerdo is broken
+  or annulled the caso returns to juridico and the proceso reopens (`reabrir_por_acuerdo`);
+  fully paid, the caso is pagado and the proceso stays terminado.
+  "incobrable" moves the caso to incobrable (abogados may, with the closing reason);
+  "pagado" to pagado. The stage
   machine lets only supervisors, admins and the system mark a caso pagado: a supervisor
   does it as themselves; for an abogado it happens only when the debt is really settled —
   the caso is already pagado (a payment settled it) or its saldo is 0, in which case the
   system moves it and the reason names the abogado. With saldo left, an abogado is told to
   record the payment or ask a supervisor. The etapa and the proceso change together or not
   at all.
+- a caso that leaves juridico closed some other way (a payment settles it, a supervisor marks
+  it incobrable, the acreedor recalls it) ends its open proceso: `al_cambiar_etapa`, called
+  by the stage machine; a reversed payment that brings a pagado caso back to juridico reopens
+  the proceso it had closed as pagado.
 Every change is audited. Services flush; the request commits.
 """
 
@@ -29,10 +40,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from agencia.acuerdos import servicios as acuerdos
+from agencia.acuerdos.modelos import Acuerdo
 from agencia.auditoria.servicios import registrar
 from agencia.auth.modelos import Usuario
 from agencia.casos.etapas import TransicionInvalida, cambiar_etapa, validar
@@ -50,7 +63,7 @@ from agencia.juridico.modelos import (
     ProcesoJuridico,
 )
 from agencia.monedas import en_unidad_minima, texto_unidad
-from agencia.tipos import ahora
+from agencia.tipos import ahora, entero_de_texto
 
 SUPERVISORES = ("supervisor", "admin")
 EDITORES = ("abogado", *SUPERVISORES)
@@ -62,6 +75,10 @@ MIN_MOTIVO = 10
 MAX_MOTIVO = 2000
 ETAPA_DEL_RESULTADO = {"pagado": "pagado", "acuerdo_judicial": "acuerdo",
                        "incobrable": "incobrable"}
+# A caso closed while in juridico: the proceso's result, and why (audit "proceso.terminado").
+CIERRE_DEL_CASO = {"pagado": ("pagado", "el caso quedó pagado"),
+                   "incobrable": ("incobrable", "el caso se declaró incobrable"),
+                   "devuelto": (None, "el acreedor devolvió el caso")}
 CERO = Decimal("0")
 
 
@@ -186,10 +203,8 @@ def _motivo(motivo) -> str:
 def _abogado(valor) -> int | None:
     if valor in (None, ""):
         return None
-    try:
-        abogado = db.session.get(Usuario, int(valor))
-    except (TypeError, ValueError):
-        abogado = None
+    numero = entero_de_texto(str(valor).strip())  # None too for ids past a database integer
+    abogado = db.session.get(Usuario, numero) if numero is not None else None
     if abogado is None or abogado.rol != "abogado" or not abogado.activo:
         raise ProcesoInvalido("abogado_id", "Elija un abogado activo de la lista.")
     return abogado.id
@@ -335,14 +350,77 @@ def registrar_costo(proceso: ProcesoJuridico, fecha, concepto: str, monto,
     return costo
 
 
+def acuerdo_del_proceso(proceso: ProcesoJuridico | None) -> Acuerdo | None:
+    """The acuerdo judicial a proceso was closed with (the caso's latest judicial one)."""
+    if proceso is None or proceso.resultado != "acuerdo_judicial":
+        return None
+    return acuerdos.acuerdo_judicial_del_caso(proceso.caso_id)
+
+
+def _reclamar(proceso: ProcesoJuridico, resultado: str, momento: datetime) -> None:
+    """Claims the proceso for closing (conditional UPDATE): two closings at once, one wins."""
+    fila = db.session.execute(
+        update(ProcesoJuridico)
+        .where(ProcesoJuridico.id == proceso.id, ProcesoJuridico.estado == "en_curso")
+        .values(estado="terminado", resultado=resultado, cerrado_en=momento,
+                actualizado_en=momento)
+        .execution_options(synchronize_session=False))
+    if fila.rowcount != 1:
+        raise ProcesoInvalido("proceso", "El proceso ya fue cerrado por otra persona.")
+
+
+def _auditar_cierre(proceso: ProcesoJuridico, resultado: str, motivo: str, usuario,
+                    **extra) -> None:
+    db.session.refresh(proceso)
+    registrar("proceso.cerrar", "proceso_juridico", proceso.id, acreedor_id=proceso.acreedor_id,
+              antes={"estado": "en_curso"},
+              despues={"estado": "terminado", "resultado": resultado, "motivo": motivo,
+                       "etapa": proceso.caso.etapa, **extra},
+              usuario_id=getattr(usuario, "id", None))
+    db.session.flush()
+
+
+def _cerrar_con_acuerdo(proceso: ProcesoJuridico, motivo: str, usuario,
+                        datos) -> ProcesoJuridico:
+    """The court approved a payment plan: the acuerdo judicial, vigente at once, takes the
+    caso to acuerdo; the proceso ends with it. The terms are checked before anything is
+    written."""
+    caso = proceso.caso
+    if caso.etapa != "juridico":
+        raise ProcesoInvalido("resultado", f"El caso está en {caso.nombre_etapa}, no en "
+                              "Jurídico: no admite un acuerdo judicial.")
+    hoy = hoy_local()
+    try:
+        acuerdos.plan_judicial(caso, datos, hoy)
+        _reclamar(proceso, "acuerdo_judicial", ahora())
+        hecho = acuerdos.crear_acuerdo_judicial(
+            caso, datos, usuario, hoy, motivo=motivo, radicado=proceso.radicado,
+            proceso_id=proceso.id)
+    except acuerdos.AcuerdoCambiado as error:
+        raise ProcesoInvalido("resultado", error.mensaje) from None
+    except EntradaInvalida as error:
+        if isinstance(error, ProcesoInvalido):
+            raise
+        raise ProcesoInvalido(error.campo, error.mensaje) from None
+    _auditar_cierre(proceso, "acuerdo_judicial", motivo, usuario, acuerdo_id=hecho.acuerdo.id,
+                    radicado=proceso.radicado)
+    return proceso
+
+
 def cerrar_proceso(proceso: ProcesoJuridico, resultado: str, motivo: str,
-                   usuario) -> ProcesoJuridico:
-    """Terminates the proceso with its outcome and moves the caso (see the module rules)."""
+                   usuario, datos=None) -> ProcesoJuridico:
+    """Terminates the proceso with its outcome and moves the caso (see the module rules).
+    `datos`: the plan's terms for an acuerdo judicial (form-like mapping); by default the
+    posted form of the current request."""
     _exigir_edicion(proceso, usuario)
     if resultado not in RESULTADOS_PROCESO:
         raise ProcesoInvalido("resultado", "Elija el resultado: pagado, acuerdo judicial o "
                               "incobrable.")
     motivo = _motivo(motivo)
+    if resultado == "acuerdo_judicial":
+        if datos is None:
+            datos = request.form if has_request_context() else {}
+        return _cerrar_con_acuerdo(proceso, motivo, usuario, datos)
     caso = proceso.caso
     hacia = ETAPA_DEL_RESULTADO[resultado]
     actor, texto = usuario, motivo
@@ -358,25 +436,69 @@ def cerrar_proceso(proceso: ProcesoJuridico, resultado: str, motivo: str,
             validar(caso, hacia, actor, texto)
         except TransicionInvalida as error:
             raise ProcesoInvalido("resultado", error.mensaje) from None
-    # The proceso is claimed first (conditional UPDATE): two closings at once, one wins.
-    cerrado_en = ahora()
-    fila = db.session.execute(
-        update(ProcesoJuridico)
-        .where(ProcesoJuridico.id == proceso.id, ProcesoJuridico.estado == "en_curso")
-        .values(estado="terminado", resultado=resultado, cerrado_en=cerrado_en,
-                actualizado_en=cerrado_en)
-        .execution_options(synchronize_session=False))
-    if fila.rowcount != 1:
-        raise ProcesoInvalido("proceso", "El proceso ya fue cerrado por otra persona.")
+    _reclamar(proceso, resultado, ahora())
     try:
         cambiar_etapa(caso, hacia, actor, texto)
     except TransicionInvalida as error:
         raise ProcesoInvalido("resultado", error.mensaje) from None
+    _auditar_cierre(proceso, resultado, motivo, usuario)
+    return proceso
+
+
+# ---------------------------------------------------------------- following the caso
+
+
+def _pasar(caso: Caso, desde: dict, hacia: dict) -> ProcesoJuridico | None:
+    """Conditional UPDATE of the caso's proceso from the `desde` values to `hacia`; the
+    proceso when it changed, None when it was not in `desde` (or there is none)."""
+    condiciones = [getattr(ProcesoJuridico, campo) == valor if valor is not None
+                   else getattr(ProcesoJuridico, campo).is_(None)
+                   for campo, valor in desde.items()]
+    fila = db.session.execute(
+        update(ProcesoJuridico).where(ProcesoJuridico.caso_id == caso.id, *condiciones)
+        .values(**hacia, actualizado_en=ahora())
+        .execution_options(synchronize_session=False))
+    if fila.rowcount != 1:
+        return None
+    proceso = proceso_de(caso)
     db.session.refresh(proceso)
-    registrar("proceso.cerrar", "proceso_juridico", proceso.id, acreedor_id=proceso.acreedor_id,
-              antes={"estado": "en_curso"},
-              despues={"estado": "terminado", "resultado": resultado, "motivo": motivo,
-                       "etapa": caso.etapa},
-              usuario_id=getattr(usuario, "id", None))
-    db.session.flush()
+    return proceso
+
+
+def al_cambiar_etapa(caso: Caso, desde: str, hacia: str, motivo: str | None,
+                     usuario_id: int | None) -> None:
+    """Called by the stage machine after a caso moved between juridico and a closed etapa:
+    out of juridico, its open proceso ends (CIERRE_DEL_CASO); back into juridico from pagado
+    (a reversed payment), the proceso closed as pagado reopens."""
+    if desde == "juridico" and hacia in CIERRE_DEL_CASO:
+        resultado, razon = CIERRE_DEL_CASO[hacia]
+        proceso = _pasar(caso, {"estado": "en_curso"},
+                         {"estado": "terminado", "resultado": resultado, "cerrado_en": ahora()})
+        if proceso is not None:
+            registrar("proceso.terminado", "proceso_juridico", proceso.id,
+                      acreedor_id=proceso.acreedor_id, antes={"estado": "en_curso"},
+                      despues={"estado": "terminado", "resultado": resultado,
+                               "motivo": razon, "etapa": hacia, "detalle": motivo},
+                      usuario_id=usuario_id)
+    elif desde == "pagado" and hacia == "juridico":
+        _reabrir(caso, "pagado", motivo or "El pago que cerró el caso fue reversado.",
+                 usuario_id)
+
+
+def reabrir_por_acuerdo(caso: Caso, acuerdo_id: int, motivo: str) -> ProcesoJuridico | None:
+    """The acuerdo judicial was broken or annulled and the caso is back in juridico: its
+    proceso resumes (estado en_curso, no resultado), audited as the system."""
+    return _reabrir(caso, "acuerdo_judicial", motivo, None, acuerdo_id=acuerdo_id)
+
+
+def _reabrir(caso: Caso, resultado: str, motivo: str, usuario_id: int | None,
+             **extra) -> ProcesoJuridico | None:
+    proceso = _pasar(caso, {"estado": "terminado", "resultado": resultado},
+                     {"estado": "en_curso", "resultado": None, "cerrado_en": None})
+    if proceso is not None:
+        registrar("proceso.reabrir", "proceso_juridico", proceso.id,
+                  acreedor_id=proceso.acreedor_id,
+                  antes={"estado": "terminado", "resultado": resultado},
+                  despues={"estado": "en_curso", "resultado": None, "motivo": motivo, **extra},
+                  usuario_id=usuario_id)
     return proceso

@@ -31,7 +31,7 @@ def _cambios() -> int:
 
 
 PERMITIDAS = [
-    ("prejuridico", "negociacion", "agente"), ("juridico", "acuerdo", "abogado"),
+    ("prejuridico", "negociacion", "agente"), ("juridico", "incobrable", "supervisor"),
     ("prejuridico", "pagado", "supervisor"), ("juridico", "incobrable", "abogado"),
     ("negociacion", "incobrable", "supervisor"), ("acuerdo", "devuelto", "admin"),
 ]
@@ -52,6 +52,7 @@ def test_transicion_permitida_queda_escrita_y_auditada(equipo, desde, hacia, rol
 
 PROHIBIDAS = [
     ("prejuridico", "juridico", "agente", "use «Solicitar remisión a jurídico»"),
+    ("juridico", "acuerdo", "abogado", "panel «Proceso jurídico»"),
     ("negociacion", "juridico", "supervisor", "use «Solicitar remisión a jurídico»"),
     ("acuerdo", "juridico", "admin", "El caso pasa a Jurídico solo por una remisión"),
     ("prejuridico", "incobrable", "agente", "solo lo pueden hacer"),

@@ -104,3 +104,31 @@ def test_demo_trae_acuerdos_y_pagos_para_cada_rol(cliente):
     ingresar(cliente, "supervisor", "demo1234")
     html = cliente.get("/aprobaciones").get_data(as_text=True)
     assert f"n.º {pendiente.id}" in html and pendiente.caso.deudor.nombre in html
+
+
+def test_demo_trae_juridico(cliente):
+    """A referral rule, a referral waiting for the acreedor, and two casos in jurídico: one
+    with the demo abogado (hearing next week, actuaciones, a cost), one with a law firm."""
+    from agencia.cartas.modelos import Carta
+    from agencia.juridico.modelos import ProcesoJuridico, ReglaRemision, Remision
+
+    cargar_demo(casos=120)
+    regla = db.session.scalars(select(ReglaRemision)).one()
+    assert regla.activa and regla.dias_en_negociacion == 60 and regla.requiere_aprobacion
+    estados = Counter(db.session.scalars(select(Remision.estado)))
+    assert estados == {"pendiente_acreedor": 1, "remitida": 2}
+    pendiente = db.session.scalars(select(Remision).where(
+        Remision.estado == "pendiente_acreedor")).one()
+    assert db.session.get(Carta, pendiente.carta_aviso_id).estado == "lista"
+    procesos = db.session.scalars(select(ProcesoJuridico).order_by(ProcesoJuridico.id)).all()
+    assert [p.caso.etapa for p in procesos] == ["juridico", "juridico"]
+    propio, externo = procesos
+    assert propio.abogado.usuario == "abogado" and propio.radicado and propio.juzgado
+    assert len(propio.actuaciones) == 3 and len(propio.costos) == 1
+    assert propio.proxima_audiencia is not None
+    assert externo.firma_externa and externo.abogado_id is None
+    cargar_demo(casos=120)  # again: nothing more
+    assert contar(Remision) == 3 and contar(ProcesoJuridico) == 2
+    ingresar(cliente, "abogado", "demo1234")
+    html = cliente.get("/juridico/").get_data(as_text=True)
+    assert propio.caso.deudor.nombre in html  # the abogado's own queue

@@ -186,10 +186,15 @@ def test_honorarios_en_juridico_y_tarifa(mundo):
 # ---------------------------------------------------------------- outcomes
 
 
+def _plan_judicial() -> dict:
+    return {"numero_cuotas": "5", "frecuencia": "mensual",
+            "primera_fecha": (p.hoy_local() + timedelta(days=10)).isoformat()}
+
+
 def test_acuerdo_judicial_pasa_el_caso_a_acuerdo(mundo):
     proceso = _proceso(mundo)
     p.cerrar_proceso(proceso, "acuerdo_judicial", "Conciliación aprobada por el juzgado",
-                     mundo["abogada"])
+                     mundo["abogada"], _plan_judicial())
     db.session.commit()
     assert db.session.get(Caso, mundo["caso"].id).etapa == "acuerdo"
     assert proceso.estado == "terminado" and proceso.resultado == "acuerdo_judicial"
@@ -302,7 +307,8 @@ def test_cerrar_por_la_ruta_mueve_la_etapa(cliente, mundo, resultado, etapa):
     proceso = _proceso(mundo)
     ingresar(cliente, "supervisor")
     r = _post(cliente, f"/juridico/procesos/{proceso.id}/cerrar",
-              {"resultado": resultado, "motivo": "Terminación del proceso ejecutivo"},
+              {"resultado": resultado, "motivo": "Terminación del proceso ejecutivo",
+               **_plan_judicial()},
               f"/casos/{mundo['caso'].id}")
     assert r.status_code == 302
     assert db.session.get(Caso, mundo["caso"].id).etapa == etapa
