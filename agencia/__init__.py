@@ -82,16 +82,39 @@ def create_app(config: type | None = None, **ajustes) -> Flask:
     from agencia.tenencia import fijar_acreedor_de_la_peticion
 
     app.before_request(fijar_acreedor_de_la_peticion)
+    app.before_request(_sin_caracter_nulo)
+
+    from agencia.seguridad_filas import registrar as registrar_seguridad_filas
+
+    registrar_seguridad_filas(app)
 
     @login_manager.user_loader
     def _cargar_usuario(ident: str):
         from agencia.auth.modelos import Usuario
 
-        usuario = db.session.get(Usuario, int(ident))
-        return usuario if usuario and usuario.activo else None
+        usuario_id, _, version = ident.partition(":")
+        if not usuario_id.isdigit() or not version.isdigit():
+            return None  # a cookie from before session versions, or forged
+        usuario = db.session.get(Usuario, int(usuario_id))
+        if usuario is None or not usuario.activo or usuario.sesion_version != int(version):
+            return None
+        return usuario
 
     return app
 
+
+
+def _sin_caracter_nulo():
+    """A NUL character in a form or query value is refused with a 400 (in the path, 404):
+    PostgreSQL text cannot hold it, so saving or searching it would be a 500."""
+    from flask import abort
+
+    if "\x00" in request.path:
+        abort(404)  # no page, and no referencia, has one
+    for valores in (request.args, request.form):
+        for clave, lista in valores.lists():
+            if "\x00" in clave or any("\x00" in valor for valor in lista):
+                abort(400)
 
 def _idioma() -> str:
     """Spanish unless the user chose English (`?idioma=en` is kept in the session)."""

@@ -66,12 +66,16 @@ def app(carpeta_sesion, url_base_datos, redis_servidor):
     )
     with app.app_context():
         upgrade()
+    app.extensions["estado_limitador"] = dict(vars(limiter))
     yield app
 
 
 @pytest.fixture(autouse=True)
 def _contexto_limpio(app, redis_servidor):
-    """Each test runs in an app context and leaves every table and Redis empty."""
+    """Each test runs in an app context and leaves every table and Redis empty. The rate
+    limiter is one object for every app: a test that builds another app (fault tests, a
+    restored backup, row-level security) re-initialises it, so the session app's is put back."""
+    vars(limiter).update(app.extensions["estado_limitador"])
     with app.app_context():
         yield
         db.session.rollback()

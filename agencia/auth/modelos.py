@@ -39,11 +39,22 @@ class Usuario(UserMixin, db.Model):
     activo: Mapped[bool] = mapped_column(default=True)
     creado_en = mapped_column(FechaHoraUTC, default=ahora)
     ultimo_ingreso = mapped_column(FechaHoraUTC)
+    # Part of the identity kept in the session cookie: raised at logout (and when the
+    # password changes), it makes every cookie issued before unusable, even a copied one.
+    sesion_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     acreedor = relationship("Acreedor")
 
     def fijar_clave(self, clave: str) -> None:
         self.clave_hash = generate_password_hash(clave)
+        self.sesion_version = (self.sesion_version or 0) + 1
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie carries
+        return f"{self.id}:{self.sesion_version or 0}"
+
+    def cerrar_sesiones(self) -> None:
+        """Every session of this user ends (the cookies already issued stop working)."""
+        self.sesion_version = (self.sesion_version or 0) + 1
 
     def verificar_clave(self, clave: str) -> bool:
         return check_password_hash(self.clave_hash, clave)

@@ -56,6 +56,8 @@ def ingresar():
 @bp.route("/salir", methods=["POST"])
 @login_required
 def salir():
+    current_user.cerrar_sesiones()
+    db.session.commit()
     logout_user()
     session.clear()
     flash("Sesión cerrada.", "info")

@@ -59,3 +59,21 @@ def test_ingresos_fallidos_repetidos_dan_429_en_espanol(app, cliente, crear_usua
     assert _intento(cliente, CLAVE).status_code == 429
     # Another address is not blocked by this one.
     assert _intento(app.test_client(), CLAVE, ip="10.0.0.2").status_code == 302
+
+
+def test_una_cookie_copiada_no_sirve_despues_de_salir(app, crear_usuario):
+    """Logging out ends the session on the server too: a copy of the cookie taken before
+    (a shared computer, a stolen cookie) no longer opens the user's pages."""
+    crear_usuario("ana")
+    propio = app.test_client()
+    ingresar(propio, "ana")
+    assert propio.get("/mi-dia").status_code == 200
+    cookie = propio.get_cookie("session").value
+    copia = app.test_client()
+    copia.set_cookie("session", cookie)
+    assert copia.get("/mi-dia").status_code == 200  # the copy works while the session lives
+    propio.post("/salir", data={"csrf_token": token_csrf(propio, "/mi-dia")})
+    assert copia.get("/mi-dia").status_code == 302  # back to the login page
+    ingresar(propio, "ana")  # logging in again works, with a new cookie
+    assert propio.get("/mi-dia").status_code == 200
+    assert copia.get("/mi-dia").status_code == 302
