@@ -47,3 +47,12 @@ class Dinero(TypeDecorator):
         if value is None:
             return None
         return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def entero_de_texto(texto: str, digitos: int = 9) -> int | None:
+    """The whole number typed in a form or query value, or None when it is not one: ASCII
+    digits only (str.isdigit() also accepts "²", which int() refuses) and at most `digitos`
+    of them (int() refuses over 4300; a database integer holds 9 safely)."""
+    if texto.isascii() and texto.isdigit() and len(texto) <= digitos:
+        return int(texto)
+    return None

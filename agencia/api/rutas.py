@@ -129,11 +129,27 @@ def _cuerpo() -> dict:
         raise ErrorApi(400, "cuerpo_vacio", "El cuerpo de la solicitud está vacío: envíe JSON.")
     try:
         datos = json.loads(request.get_data(cache=True))
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:  # (too deeply nested)
         raise ErrorApi(400, "json_invalido", f"El cuerpo no es JSON válido: {error}.") from error
     if not isinstance(datos, dict):
         raise ErrorApi(400, "json_invalido", "El cuerpo debe ser un objeto JSON.")
+    if _tiene_nulo(datos):  # PostgreSQL text cannot hold it
+        raise ErrorApi(400, "cuerpo_invalido", "El cuerpo contiene el carácter nulo (\\u0000).")
     return datos
+
+
+def _tiene_nulo(valor) -> bool:
+    """Whether any text in the JSON holds NUL (walked without recursion: JSON may nest deep)."""
+    pendientes = [valor]
+    while pendientes:
+        actual = pendientes.pop()
+        if isinstance(actual, str) and "\x00" in actual:
+            return True
+        if isinstance(actual, dict):
+            pendientes.extend([*actual.keys(), *actual.values()])
+        elif isinstance(actual, list):
+            pendientes.extend(actual)
+    return False
 
 
 def _campo_invalido(campo: str, motivo: str, estado: int = 400):

@@ -159,7 +159,7 @@ def _e164(limpio: str, region: str) -> str | None:
     if limpio.startswith("00"):
         limpio = "+" + limpio[2:]
     digitos = limpio[1:] if limpio.startswith("+") else limpio
-    if not digitos.isdigit() or not 7 <= len(digitos) <= 15:
+    if not (digitos.isascii() and digitos.isdigit()) or not 7 <= len(digitos) <= 15:
         return None
     codigo = phonenumbers.country_code_for_region(region)
     numero = _numero_directo(digitos, codigo, limpio.startswith("+"))

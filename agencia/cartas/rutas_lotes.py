@@ -32,6 +32,7 @@ from agencia.casos.modelos import Caso
 from agencia.extensiones import db
 from agencia.supervision import filtros as f
 from agencia.tenencia import obtener_o_404
+from agencia.tipos import entero_de_texto
 
 bp = Blueprint("lotes_cartas", __name__, url_prefix="/cartas/lotes")
 ROLES = ("supervisor", "admin")
@@ -44,7 +45,7 @@ def _valores() -> dict[str, str]:
 
 def _acreedor_id() -> int | None:
     valor = (request.values.get("acreedor_id") or "").strip()
-    return int(valor) if valor.isdigit() else None
+    return entero_de_texto(valor)
 
 
 def _pagina(conteo: int | None = None, error: str | None = None, codigo: int = 200):

@@ -66,7 +66,7 @@ class FormularioHonorarios(FlaskForm):
 
     def validate_orden_3(self, campo):
         orden = [self.orden_1.data, self.orden_2.data, self.orden_3.data]
-        if sorted(orden) != sorted(COMPONENTES):
+        if sorted(o or "" for o in orden) != sorted(COMPONENTES):  # a missing field is None
             raise ValidationError("El orden debe nombrar gastos, intereses y capital, cada uno "
                                   "una vez.")
 

@@ -37,7 +37,7 @@ from agencia.juridico.procesos import (
     proceso_para,
 )
 from agencia.tenencia import consulta
-from agencia.tipos import ahora
+from agencia.tipos import ahora, entero_de_texto
 
 SIN_ASIGNAR = "sin_asignar"
 ORDENES = {"audiencia": "Próxima audiencia", "saldo": "Saldo (mayor primero)",
@@ -67,10 +67,10 @@ class Filtros:
 def _entero(valor, campo: str, mensaje: str) -> int | None:
     if valor in (None, ""):
         return None
-    try:
-        return int(valor)
-    except (TypeError, ValueError):
-        raise FiltroInvalido(campo, mensaje) from None
+    numero = entero_de_texto(str(valor).strip())  # None too for ids past a database integer
+    if numero is None:
+        raise FiltroInvalido(campo, mensaje)
+    return numero
 
 
 def leer_filtros(args) -> Filtros:
@@ -291,10 +291,8 @@ def reasignar(caso_ids, abogado_id, firma, usuario, motivo: str | None = None) -
 def mover_casos_de(abogado_id, hacia_abogado_id, hacia_firma, usuario,
                    motivo: str | None = None) -> int:
     """Every caso in jurídico of one abogado to another abogado or a firm."""
-    try:
-        origen = db.session.get(Usuario, int(abogado_id))
-    except (TypeError, ValueError):
-        origen = None
+    numero = entero_de_texto(str(abogado_id or "").strip())
+    origen = db.session.get(Usuario, numero) if numero is not None else None
     if origen is None or origen.rol != "abogado":
         raise ProcesoInvalido("desde_id", "Elija de la lista el abogado cuyos casos se mueven.")
     if str(hacia_abogado_id or "").strip() == str(origen.id):

@@ -28,6 +28,7 @@ from agencia.juridico.modelos import (
     ProcesoJuridico,
 )
 from agencia.tenencia import consulta, obtener_o_404
+from agencia.tipos import entero_de_texto
 
 bp = Blueprint("juridico", __name__, url_prefix="/juridico")
 ROLES = ("abogado", "supervisor", "admin")
@@ -167,10 +168,10 @@ def tomar(caso_id: int):
 
 
 def _ids() -> list[int]:
-    try:
-        return [int(v) for v in request.form.getlist("caso_ids") if v.strip()]
-    except ValueError:
-        raise p.ProcesoInvalido("caso_ids", "La selección enviada no es válida.") from None
+    ids = [entero_de_texto(v.strip()) for v in request.form.getlist("caso_ids") if v.strip()]
+    if None in ids:  # not a number, or past a database integer
+        raise p.ProcesoInvalido("caso_ids", "La selección enviada no es válida.")
+    return ids
 
 
 def _plural(n: int) -> str:
@@ -257,5 +258,5 @@ def cerrar(proceso_id: int):
     f = request.form
     resultado = f.get("resultado", "")
     return _del_proceso(proceso_id, "cerrar", lambda proceso: p.cerrar_proceso(
-        proceso, resultado, f.get("motivo", ""), current_user),
+        proceso, resultado, f.get("motivo", ""), current_user, datos=f),
         f"Proceso terminado: {RESULTADOS_PROCESO.get(resultado, resultado)}.")

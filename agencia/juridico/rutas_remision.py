@@ -30,6 +30,7 @@ from agencia.extensiones import db
 from agencia.juridico import remision as servicio
 from agencia.juridico.modelos import ESTADOS_REMISION, REMISION_ABIERTA, ReglaRemision, Remision
 from agencia.tenencia import consulta, obtener_o_404
+from agencia.tipos import entero_de_texto
 
 bp = Blueprint("remisiones", __name__, url_prefix="/juridico/remisiones")
 SUPERVISORES = ("supervisor", "admin")
@@ -115,8 +116,7 @@ def lista():
     error = None
     if estado and estado not in ESTADOS_REMISION:
         error = f"El estado «{estado}» no existe: elija uno de la lista."
-    elif acreedor_texto and (not acreedor_texto.isdigit()
-                             or int(acreedor_texto) not in {a.id for a in acreedores}):
+    elif acreedor_texto and entero_de_texto(acreedor_texto) not in {a.id for a in acreedores}:
         error = "El acreedor elegido no existe: elija uno de la lista."
     pagina = None
     if error is None:

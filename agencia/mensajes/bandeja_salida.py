@@ -22,7 +22,7 @@ from agencia.extensiones import db
 from agencia.mensajes import envio
 from agencia.mensajes.modelos import CANALES_MENSAJE, ESTADOS_MENSAJE, Mensaje
 from agencia.tenencia import consulta
-from agencia.tipos import ahora
+from agencia.tipos import ahora, entero_de_texto
 
 POR_PAGINA = 50
 CANCELABLES = ("pendiente", "esperando")
@@ -60,9 +60,10 @@ def _entero(valores, campo: str, nombre: str) -> int | None:
     texto = (valores.get(campo) or "").strip()
     if not texto:
         return None
-    if not texto.isdigit():
+    numero = entero_de_texto(texto)
+    if numero is None:
         raise FiltroInvalido(campo, f"{nombre}: escriba un número (recibido «{texto}»).")
-    return int(texto)
+    return numero
 
 
 def _fecha(valores, campo: str, nombre: str) -> date | None:

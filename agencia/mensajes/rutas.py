@@ -33,7 +33,7 @@ from agencia.mensajes.efectividad import (
 )
 from agencia.mensajes.modelos import CANALES_MENSAJE, ESTADOS_MENSAJE, Mensaje
 from agencia.tenencia import obtener_o_404
-from agencia.tipos import ahora
+from agencia.tipos import ahora, entero_de_texto
 
 bp = Blueprint("mensajes", __name__, url_prefix="/mensajes")
 
@@ -142,12 +142,13 @@ def _filtros(valores) -> dict:
     hasta = _fecha(valores.get("hasta", "").strip(), "hasta", "Hasta", hoy)
     desde = _fecha(valores.get("desde", "").strip(), "desde", "Desde", hasta - timedelta(days=29))
     texto_dias = valores.get("dias", "").strip() or "7"
-    if not texto_dias.isdigit():
+    if entero_de_texto(texto_dias) is None:
         raise EfectividadInvalida("dias", f"Días: escriba un número de {DIAS_MIN} a {DIAS_MAX}.")
     texto_acreedor = valores.get("acreedor_id", "").strip()
     acreedor_id = None
     if texto_acreedor:
-        if not texto_acreedor.isdigit() or db.session.get(Acreedor, int(texto_acreedor)) is None:
+        acreedor = entero_de_texto(texto_acreedor)
+        if acreedor is None or db.session.get(Acreedor, acreedor) is None:
             raise EfectividadInvalida("acreedor_id", "El acreedor elegido no existe.")
         acreedor_id = int(texto_acreedor)
     filtros = {"desde": desde, "hasta": hasta, "dias": int(texto_dias), "acreedor_id": acreedor_id}

@@ -27,6 +27,7 @@ from agencia.formato import numero
 from agencia.metricas import servicios
 from agencia.metricas import tablero as t
 from agencia.metricas.modelos import CalculoMetricas
+from agencia.tipos import entero_de_texto
 
 bp = Blueprint("metricas", __name__)
 ROLES = ("supervisor", "admin")
@@ -183,7 +184,8 @@ def recalcular():
 
 def _calculo() -> CalculoMetricas:
     valor = request.args.get("calculo", "")
-    calculo = db.session.get(CalculoMetricas, int(valor)) if valor.isdigit() else None
+    numero = entero_de_texto(valor)
+    calculo = db.session.get(CalculoMetricas, numero) if numero is not None else None
     return calculo or abort(404)
 
 

@@ -29,6 +29,7 @@ from agencia.metricas.modelos import (
     MetricaAgenteDia,
 )
 from agencia.promesas.modelos import Promesa
+from agencia.tipos import entero_de_texto
 
 DIAS_POR_DEFECTO = 30
 DIAS_MAXIMOS = 366
@@ -93,7 +94,8 @@ def _fecha(valor: str, campo: str, rotulo: str) -> date | None:
 def _id(valor: str, campo: str, modelo, mensaje: str, condicion=None) -> int | None:
     if not valor:
         return None
-    fila = db.session.get(modelo, int(valor)) if valor.isdigit() and len(valor) < 10 else None
+    numero = entero_de_texto(valor)
+    fila = db.session.get(modelo, numero) if numero is not None else None
     if fila is None or (condicion is not None and not condicion(fila)):
         raise FiltroInvalido(campo, mensaje)
     return fila.id
@@ -153,7 +155,7 @@ def _meta_valida(valores: Mapping, prefijo: str, rotulo: str) -> dict[str, int]:
     metas = {}
     for campo, nombre in CAMPOS_META.items():
         valor = (valores.get(prefijo + campo) or "").strip()
-        if not valor.isdigit() or int(valor) > META_MAXIMA:
+        if entero_de_texto(valor) is None or int(valor) > META_MAXIMA:
             raise FiltroInvalido(prefijo + campo, f"{rotulo}, {nombre.lower()}: escriba un número "
                                                   f"entero de 0 a {META_MAXIMA} (recibido «{valor}»).")
         metas[campo] = int(valor)

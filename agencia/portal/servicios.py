@@ -182,7 +182,7 @@ def leer_filtros(acreedor_id: int, args) -> FiltrosCasos:
         filtros.tramo = tramo
     lote = (args.get("lote") or "").strip()
     if lote:
-        if not lote.isdigit():
+        if not (lote.isascii() and lote.isdigit()) or len(lote) > 18:  # int() must read it
             raise FiltroInvalido("lote", "El lote debe ser uno de la lista.")
         if int(lote) not in {fila.id for fila in lotes(acreedor_id)}:
             raise LoteAjeno(int(lote))  # another acreedor's, or none: not found (404)

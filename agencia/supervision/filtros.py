@@ -17,6 +17,7 @@ from agencia.acreedores.modelos import Acreedor
 from agencia.auth.modelos import Usuario
 from agencia.casos.modelos import ETAPAS, ETAPAS_ABIERTAS, Caso
 from agencia.extensiones import db
+from agencia.tipos import entero_de_texto
 
 SIN_ASIGNAR = "sin"
 
@@ -47,9 +48,10 @@ class Filtros:
 def _entero(valor: str, que: str) -> int | None:
     if not valor:
         return None
-    if not valor.isdigit():
+    numero = entero_de_texto(valor)
+    if numero is None:
         raise FiltroInvalido(f"{que}: escriba un número entero de 0 en adelante (recibido «{valor}»).")
-    return int(valor)
+    return numero
 
 
 def _dinero(valor: str, que: str) -> Decimal | None:

@@ -21,6 +21,7 @@ from agencia.supervision.servicios import (
     reasignar,
     repartir,
 )
+from agencia.tipos import entero_de_texto
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 ROLES = ("supervisor", "admin")
@@ -73,10 +74,10 @@ def _accion(hacer):
 
 
 def _ids(nombre: str) -> list[int]:
-    try:
-        return [int(v) for v in request.form.getlist(nombre) if v.strip()]
-    except ValueError:
-        raise ReasignacionInvalida("La selección enviada no es válida.") from None
+    ids = [entero_de_texto(v.strip()) for v in request.form.getlist(nombre) if v.strip()]
+    if None in ids:  # not a number, or past a database integer
+        raise ReasignacionInvalida("La selección enviada no es válida.")
+    return ids
 
 
 def _nombres(resultado: dict) -> str:
