@@ -32,8 +32,7 @@ def _arrancar_de_nuevo(servidor: ServidorPostgres) -> None:
     servidor._ejecutar(
         str(servidor.bin / "pg_ctl"), "-D", str(servidor.carpeta / "datos"),
         "-l", str(servidor.carpeta / "pg.log"), "-w",
-        "-o", f"-p {servidor.puerto} -k {servidor.carpeta} -c listen_addresses=127.0.0.1 "
-              "-c fsync=off",
+        "-o", f"-p {servidor.puerto} -k {servidor.carpeta} -c listen_addresses=127.0.0.1",
         "start",
     )
 
@@ -44,7 +43,9 @@ def postgres_privado():
     # the cluster runs as `postgres` (see ServidorPostgres).
     with tempfile.TemporaryDirectory(prefix="agencia-fallas-pg-") as carpeta:
         try:
-            servidor = ServidorPostgres(Path(carpeta) / "pg")
+            # Durable: an immediate stop must not lose the last commits (the fast test
+            # clusters run with synchronous_commit off).
+            servidor = ServidorPostgres(Path(carpeta) / "pg", durable=True)
         except RuntimeError as error:
             pytest.skip(str(error))
         servidor.iniciar()
