@@ -4,7 +4,8 @@ The grouped count and sum over an agent's casos is the most expensive part of th
 page with a large portfolio (DISENO §7), and the figures do not need to be exact to the
 second: they are kept in Redis for `CIFRAS_CACHE_S` seconds (default 60; 0 turns the cache
 off) and the page says when they were computed, with a link to recompute them. A
-reassignment forgets the figures of both agents at once. If Redis does not answer, the
+reassignment forgets the figures of both agents at once, and the supervisors' load per agent
+(cached the same way, `memorizar`). If Redis does not answer, the
 figures are computed on every request: the page never depends on the cache.
 """
 
@@ -19,6 +20,7 @@ from redis.exceptions import RedisError
 from colas.conexion import conexion
 
 PREFIJO = "agencia:cifras"
+CLAVE_CARGAS = "agencia:supervision:cargas"  # supervision.filtros.cargas_cacheadas
 log = logging.getLogger(__name__)
 
 
@@ -43,23 +45,29 @@ def _de_json(texto: bytes) -> dict:
 def cacheadas(agente_id: int, acreedor_id: int | None, calcular: Callable[[], dict],
               fresco: bool = False) -> dict:
     """The cached figures, or `calcular()` stored for the next requests."""
+    return memorizar(_clave(agente_id, acreedor_id), calcular, _a_json, _de_json, fresco)
+
+
+def memorizar(clave: str, calcular: Callable, a_texto: Callable, de_texto: Callable,
+              fresco: bool = False):
+    """The value kept under `clave` for CIFRAS_CACHE_S seconds, or `calcular()` stored for
+    the next requests; computed every time when the cache is off or Redis does not answer."""
     segundos = _segundos()
     if segundos <= 0:
         return calcular()
-    clave = _clave(agente_id, acreedor_id)
     try:
         guardado = None if fresco else conexion().get(clave)
         if guardado is not None:
-            return _de_json(guardado)
+            return de_texto(guardado)
     except RedisError as error:
-        log.warning("Cifras de la bandeja sin caché (Redis: %s)", error)
+        log.warning("Cifras sin caché (Redis: %s)", error)
         return calcular()
-    cifras = calcular()
+    valor = calcular()
     try:
-        conexion().set(clave, _a_json(cifras), ex=segundos)
+        conexion().set(clave, a_texto(valor), ex=segundos)
     except RedisError as error:
-        log.warning("No se guardaron las cifras de la bandeja (Redis: %s)", error)
-    return cifras
+        log.warning("No se guardaron las cifras (Redis: %s)", error)
+    return valor
 
 
 def olvidar(*agente_ids: int | None) -> None:
@@ -68,6 +76,7 @@ def olvidar(*agente_ids: int | None) -> None:
         return
     try:
         redis = conexion()
+        redis.delete(CLAVE_CARGAS)  # the supervisors' load per agent changed too
         for agente_id in {a for a in agente_ids if a is not None}:
             claves = list(redis.scan_iter(f"{PREFIJO}:{agente_id}:*"))
             if claves:

@@ -4,6 +4,7 @@
 a Spanish message); `casos_filtrados` turns it into a select of open casos.
 """
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -166,6 +167,22 @@ def agentes_activos() -> list[Usuario]:
     return list(db.session.scalars(
         select(Usuario).where(Usuario.rol == "agente", Usuario.activo.is_(True))
         .order_by(Usuario.nombre)))
+
+
+def cargas_cacheadas() -> dict[int | None, dict]:
+    """cargas() kept in Redis for CIFRAS_CACHE_S seconds (it groups every open caso; a
+    reassignment forgets it at once: bandejas.cache.olvidar)."""
+    from agencia.bandejas.cache import CLAVE_CARGAS, memorizar
+
+    def a_texto(valor: dict) -> str:
+        return json.dumps([[a, c["casos"], {m: str(s) for m, s in c["saldos"].items()}]
+                           for a, c in valor.items()])
+
+    def de_texto(texto) -> dict:
+        return {a: {"casos": n, "saldos": {m: Decimal(s) for m, s in saldos.items()}}
+                for a, n, saldos in json.loads(texto)}
+
+    return memorizar(CLAVE_CARGAS, cargas, a_texto, de_texto)
 
 
 def cargas() -> dict[int | None, dict]:

@@ -33,8 +33,11 @@ def _pagina(filtros: f.Filtros | None, error: str | None = None, codigo: int = 2
     if filtros is not None:
         stmt = f.casos_filtrados(filtros)
         conteo, saldos = f.resumen(stmt)
+        # The count is the summary's: paginate need not count the casos a second time.
         pagina = db.paginate(f.con_relaciones(stmt), page=request.args.get("pagina", 1, type=int),
-                             per_page=current_app.config["POR_PAGINA"], error_out=False)
+                             per_page=current_app.config["POR_PAGINA"], error_out=False,
+                             count=False)
+        pagina.total = conteo
     if error:
         flash(error, "error")
     return render_template(
@@ -44,7 +47,7 @@ def _pagina(filtros: f.Filtros | None, error: str | None = None, codigo: int = 2
         valores=request.values,
         pagina=pagina, conteo=conteo, saldos=saldos,
         acreedores=db.session.scalars(db.select(Acreedor).order_by(Acreedor.nombre)).all(),
-        etapas=f.etapas_abiertas(), agentes=agentes, cargas=f.cargas(), modos=MODOS,
+        etapas=f.etapas_abiertas(), agentes=agentes, cargas=f.cargas_cacheadas(), modos=MODOS,
         sin_asignar=f.SIN_ASIGNAR,
     ), codigo
 

@@ -178,3 +178,30 @@ def test_post_sin_csrf_da_400(cliente, agencia, cartera):
         assert respuesta.status_code == 400
     assert db.session.scalar(select(func.count(Auditoria.id)).where(
         Auditoria.accion == "caso.reasignar")) == 0
+
+
+def _carga_de(html: str, nombre: str) -> int:
+    tabla = html.split('<table class="cargas">')[1].split("</table>")[0]
+    fila = re.search(rf"<td>{nombre}</td><td class=\"num\">([\d.]+)<", tabla)
+    return int(fila.group(1).replace(".", ""))
+
+
+def test_la_carga_por_agente_se_guarda_un_minuto_y_una_reasignacion_la_renueva(
+        app, cliente, agencia, cartera, monkeypatch):
+    """The load per agent groups every open caso: it is kept in Redis for CIFRAS_CACHE_S
+    seconds, and a reassignment shows its effect at once."""
+    monkeypatch.setitem(app.config, "CIFRAS_CACHE_S", 60)
+    ingresar(cliente, "sofia")
+    html = cliente.get(URL).get_data(as_text=True)
+    assert _carga_de(html, agencia.ana.nombre) == 2
+    # A change behind the page's back (e.g. an import) shows when the minute is up.
+    cartera["beto"].agente_id = agencia.ana.id
+    db.session.commit()
+    assert _carga_de(cliente.get(URL).get_data(as_text=True), agencia.ana.nombre) == 2
+    # A reassignment through the product forgets the cached load.
+    _post(cliente, f"{URL}reasignar", {"caso_ids": [cartera["ana_chico"].id],
+                                       "agente_id": agencia.carla.id, "alcance": "seleccion"})
+    html = cliente.get(URL).get_data(as_text=True)
+    assert _carga_de(html, agencia.ana.nombre) == 2  # 3 of hers now, minus the one moved
+    assert _carga_de(html, agencia.carla.nombre) == 1
+    assert _conteo(html) == 5  # the filter's count (and the pagination) comes from the summary
